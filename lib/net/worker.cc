@@ -1,0 +1,252 @@
+#include "net/worker.h"
+
+#include "net/stack.h"
+#include "wire/builder.h"
+#include "wire/eth.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include <cstring>
+
+namespace skiff::net {
+
+namespace {
+
+// How often the neighbour tables are aged: often enough for RFC 4861's
+// one-second retransmissions, rarely enough to cost nothing per packet.
+constexpr uint64_t age_interval_ns = 100'000'000;
+constexpr unsigned event_ring_size = 1024;
+
+// Times one pipeline stage in TSC cycles, for cycles per packet.
+class stage_timer {
+public:
+	stage_timer(stage_counters &c, uint16_t packets)
+	    : _c(c), _packets(packets), _start(rte_rdtsc()) {}
+	~stage_timer() {
+		bump(_c.calls);
+		bump(_c.packets, _packets);
+		bump(_c.cycles, rte_rdtsc() - _start);
+	}
+
+private:
+	stage_counters &_c;
+	uint16_t _packets;
+	uint64_t _start;
+};
+
+} // namespace
+
+worker::worker(stack &owner, uint16_t index)
+    : _stack(owner), _index(index), _pool(owner.config().pool), _clock(&owner.clk()) {}
+
+worker::~worker() {
+	for (uint16_t i = 0; i < max_ifaces; i++) {
+		rte_pktmbuf_free_bulk(_tx[i].pkts, _tx[i].n);
+		_tx[i].n = 0;
+	}
+	rte_ring_free(_events);
+}
+
+result<void> worker::init() {
+	std::string base = _stack.config().name + "_w" + std::to_string(_index);
+	auto arp = neigh_cache<ipv4_addr>::create(base + "_arp", _stack.config().neigh);
+	if (!arp) {
+		return arp.err();
+	}
+	auto nd = neigh_cache<ipv6_addr>::create(base + "_nd", _stack.config().neigh);
+	if (!nd) {
+		return nd.err();
+	}
+	_arp = std::make_unique<neigh_cache<ipv4_addr>>(std::move(*arp));
+	_nd = std::make_unique<neigh_cache<ipv6_addr>>(std::move(*nd));
+	_events = rte_ring_create_elem((base + "_ev").c_str(), sizeof(neigh_event),
+				       event_ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (!_events) {
+		return make_error(-rte_errno, "cannot create the neighbour event ring: " +
+						      std::string(rte_strerror(rte_errno)) + " (raise --mem)");
+	}
+	return {};
+}
+
+void worker::poll() {
+	_now_ns = _clock->now_ns();
+	bump(_counters.polls);
+	const auto &ifaces = _stack.ifaces();
+	rte_mbuf *pkts[burst_size];
+	for (const iface &ifc : ifaces) {
+		uint16_t n = rte_eth_rx_burst(ifc.port_id, _index, pkts, burst_size);
+		if (n == 0) {
+			continue;
+		}
+		bump(_counters.busy_polls);
+		if (_capture_hook) {
+			_capture_hook(_capture_ctx, ifc.port_id, _index, pkts, n, false);
+		}
+		input(ifc.index, pkts, n);
+	}
+	flush();
+	drain_events();
+	if (_now_ns >= _next_age_ns) {
+		age_neighbours();
+		_next_age_ns = _now_ns + age_interval_ns;
+	}
+}
+
+void worker::input(uint16_t ifc, rte_mbuf **pkts, uint16_t n) {
+	if (_now_ns == 0) {
+		_now_ns = _clock->now_ns();
+	}
+	{
+		stage_timer t(_counters.stages[size_t(stage::rx)], n);
+		n = classify(ifc, pkts, n);
+	}
+	if (_n_arp) {
+		stage_timer t(_counters.stages[size_t(stage::arp)], _n_arp);
+		for (uint16_t i = 0; i < _n_arp; i++) {
+			arp_input(ifc, _arp_burst[i]);
+		}
+	}
+	if (_n_ipv4) {
+		stage_timer t(_counters.stages[size_t(stage::ipv4)], _n_ipv4);
+		for (uint16_t i = 0; i < _n_ipv4; i++) {
+			ipv4_input(ifc, _ipv4_burst[i]);
+		}
+	}
+	if (_n_ipv6) {
+		stage_timer t(_counters.stages[size_t(stage::ipv6)], _n_ipv6);
+		for (uint16_t i = 0; i < _n_ipv6; i++) {
+			ipv6_input(ifc, _ipv6_burst[i]);
+		}
+	}
+}
+
+// Sort the burst by ethertype so each handler runs over a vector of its own
+// packets. Frames that cannot be ours are dropped here.
+uint16_t worker::classify(uint16_t ifc, rte_mbuf **pkts, uint16_t n) {
+	const iface &me = _stack.ifaces()[ifc];
+	_n_arp = _n_ipv4 = _n_ipv6 = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		rte_mbuf *m = pkts[i];
+		bump(_counters.rx_packets);
+		bump(_counters.rx_bytes, rte_pktmbuf_pkt_len(m));
+		if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) != 0) {
+			drop(m, drop_reason::eth_truncated);
+			continue;
+		}
+		auto eth = wire::eth_view::parse(
+		    {rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m)});
+		if (!eth.ok()) {
+			drop(m, drop_reason::eth_truncated);
+			continue;
+		}
+		if (eth->vlan_count() != 0) {
+			drop(m, drop_reason::eth_vlan);
+			continue;
+		}
+		mac_addr dst = eth->dst();
+		if (!(dst == me.mac) && !dst.is_multicast()) { // broadcast is multicast too
+			drop(m, drop_reason::eth_not_for_us);
+			continue;
+		}
+		m->l2_len = eth->header_len();
+		switch (eth->ethertype()) {
+		case RTE_ETHER_TYPE_ARP:
+			_arp_burst[_n_arp++] = m;
+			break;
+		case RTE_ETHER_TYPE_IPV4:
+			_ipv4_burst[_n_ipv4++] = m;
+			break;
+		case RTE_ETHER_TYPE_IPV6:
+			_ipv6_burst[_n_ipv6++] = m;
+			break;
+		default:
+			drop(m, drop_reason::eth_unknown_type);
+		}
+	}
+	return _n_arp + _n_ipv4 + _n_ipv6;
+}
+
+void worker::drop(rte_mbuf *m, drop_reason r) {
+	_counters.drop(r);
+	rte_pktmbuf_free(m);
+}
+
+rte_mbuf *worker::alloc() {
+	rte_mbuf *m = rte_pktmbuf_alloc(_pool);
+	if (!m) {
+		_counters.drop(drop_reason::no_mbuf);
+	}
+	return m;
+}
+
+void worker::eth_output(uint16_t ifc, rte_mbuf *m, const mac_addr &dst, uint16_t ethertype) {
+	if (!wire::push_eth(m, dst, _stack.ifaces()[ifc].mac, ethertype)) {
+		drop(m, drop_reason::no_headroom);
+		return;
+	}
+	tx(ifc, m);
+}
+
+void worker::tx(uint16_t ifc, rte_mbuf *m) {
+	tx_buffer &b = _tx[ifc];
+	b.pkts[b.n++] = m;
+	if (b.n == burst_size) {
+		flush();
+	}
+}
+
+void worker::flush() {
+	const auto &ifaces = _stack.ifaces();
+	for (const iface &ifc : ifaces) {
+		tx_buffer &b = _tx[ifc.index];
+		if (b.n == 0) {
+			continue;
+		}
+		stage_timer t(_counters.stages[size_t(stage::tx)], b.n);
+		if (_capture_hook) {
+			_capture_hook(_capture_ctx, ifc.port_id, _index, b.pkts, b.n, true);
+		}
+		uint64_t bytes = 0;
+		for (uint16_t i = 0; i < b.n; i++) {
+			bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
+		}
+		uint16_t sent = rte_eth_tx_burst(ifc.port_id, _index, b.pkts, b.n);
+		for (uint16_t i = sent; i < b.n; i++) {
+			bytes -= rte_pktmbuf_pkt_len(b.pkts[i]);
+		}
+		bump(_counters.tx_packets, sent);
+		bump(_counters.tx_bytes, bytes);
+		if (sent < b.n) {
+			_counters.drop(drop_reason::tx_full, b.n - sent);
+			rte_pktmbuf_free_bulk(&b.pkts[sent], b.n - sent);
+		}
+		b.n = 0;
+	}
+}
+
+void worker::post(const neigh_event &ev) {
+	// A full ring only loses an optimisation: the other core resolves the
+	// neighbour itself on first use.
+	rte_ring_mp_enqueue_elem(_events, const_cast<neigh_event *>(&ev), sizeof(ev));
+}
+
+void worker::drain_events() {
+	neigh_event evs[burst_size];
+	unsigned n = rte_ring_sc_dequeue_burst_elem(_events, evs, sizeof(neigh_event), burst_size,
+						    nullptr);
+	for (unsigned i = 0; i < n; i++) {
+		const neigh_event &ev = evs[i];
+		if (ev.family == 4) {
+			ipv4_addr a;
+			std::memcpy(&a, ev.addr, sizeof(a));
+			learn(ev.iface, a, ev.mac, false, false);
+		} else {
+			ipv6_addr a;
+			std::memcpy(&a, ev.addr, sizeof(a));
+			learn(ev.iface, a, ev.mac, false, false);
+		}
+	}
+}
+
+} // namespace skiff::net

@@ -1,0 +1,165 @@
+#pragma once
+
+// A worker is one lcore's run-to-completion pipeline. It polls its own queue
+// on every interface, runs each burst through classify -> ARP / IPv4 / IPv6
+// handlers -> transmit, and owns everything it touches per packet: counters,
+// neighbour caches and transmit buffers. Nothing on this path takes a lock or
+// allocates from the heap; packets come from and go back to the mbuf pool.
+
+#include "net/counters.h"
+#include "net/iface.h"
+#include "net/neighbor.h"
+#include "time/clock.h"
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+namespace skiff::net {
+
+class stack;
+
+inline constexpr uint16_t burst_size = 32;
+inline constexpr uint16_t max_ifaces = 8;
+
+/// An ICMP or ICMPv6 echo reply that reached the stack (for ping clients).
+struct echo_reply {
+	any_addr from;
+	uint16_t id;
+	uint16_t seq;
+	uint16_t data_len;
+	uint64_t now_ns;
+	uint64_t sent_ns; ///< from the payload, when we sent the request
+};
+
+/// Called on the worker's lcore for every echo reply; must not block.
+using echo_hook = void (*)(void *ctx, const echo_reply &reply);
+
+/// Called with every received and transmitted burst (for pcap capture).
+using capture_hook = void (*)(void *ctx, uint16_t port, uint16_t queue, rte_mbuf *const *pkts,
+			      uint16_t n, bool outbound);
+
+/// A neighbour learned on one core, announced to the others.
+struct neigh_event {
+	uint8_t family; // 4 or 6
+	uint8_t pad;
+	uint16_t iface;
+	mac_addr mac;
+	uint8_t pad2[2];
+	uint8_t addr[16];
+};
+static_assert(sizeof(neigh_event) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
+
+class worker {
+public:
+	worker(stack &owner, uint16_t index);
+	worker(const worker &) = delete;
+	~worker();
+
+	/// Create the per-core tables; control path, before polling starts.
+	result<void> init();
+
+	/// One pass over every queue this worker owns, then timers and events.
+	void poll();
+
+	/// The whole receive path for one burst from `iface`; takes ownership.
+	void input(uint16_t iface, rte_mbuf **pkts, uint16_t n);
+
+	/// Transmit everything buffered.
+	void flush();
+
+	/// Send an ICMP/ICMPv6 echo request with `data_len` bytes of payload.
+	/// Returns 0, or -ENOBUFS, -ENETUNREACH, -EADDRNOTAVAIL.
+	int send_echo_request(const any_addr &dst, uint16_t id, uint16_t seq, uint16_t data_len);
+
+	void set_echo_hook(echo_hook fn, void *ctx) {
+		_echo_hook = fn;
+		_echo_ctx = ctx;
+	}
+	void set_capture_hook(capture_hook fn, void *ctx) {
+		_capture_hook = fn;
+		_capture_ctx = ctx;
+	}
+
+	/// Queue a neighbour event from another core (multi-producer safe).
+	void post(const neigh_event &ev);
+
+	uint16_t index() const { return _index; }
+	const core_counters &counters() const { return _counters; }
+	neigh_cache<ipv4_addr> &arp_cache() { return *_arp; }
+	neigh_cache<ipv6_addr> &nd_cache() { return *_nd; }
+
+private:
+	struct tx_buffer {
+		uint16_t n = 0;
+		rte_mbuf *pkts[burst_size];
+	};
+
+	// Stages.
+	uint16_t classify(uint16_t iface, rte_mbuf **pkts, uint16_t n);
+	void arp_input(uint16_t iface, rte_mbuf *m);
+	void ipv4_input(uint16_t iface, rte_mbuf *m);
+	void icmp4_input(uint16_t iface, rte_mbuf *m, bool unicast);
+	void echo4_reply(uint16_t iface, rte_mbuf *m);
+	void ipv6_input(uint16_t iface, rte_mbuf *m);
+	void icmp6_input(uint16_t iface, rte_mbuf *m);
+	void echo6_reply(uint16_t iface, rte_mbuf *m);
+	void ns_input(uint16_t iface, rte_mbuf *m);
+	void na_input(uint16_t iface, rte_mbuf *m);
+	void deliver_echo_reply(const any_addr &from, uint16_t id, uint16_t seq, wire::bytes data);
+
+	// Output.
+	void ipv4_output(rte_mbuf *m, ipv4_addr dst);
+	void ipv6_output(rte_mbuf *m, const ipv6_addr &dst, uint16_t iface_hint);
+	template <typename Addr> void neigh_output(uint16_t iface, const Addr &next_hop, rte_mbuf *m);
+	void eth_output(uint16_t iface, rte_mbuf *m, const mac_addr &dst, uint16_t ethertype);
+	void tx(uint16_t iface, rte_mbuf *m);
+	void send_arp_request(uint16_t iface, ipv4_addr target);
+	void send_neigh_solicit(uint16_t iface, const ipv6_addr &target);
+	void send_neigh_advert(uint16_t iface, const ipv6_addr &target, const ipv6_addr &to,
+			       bool solicited);
+	void send_solicit(uint16_t iface, ipv4_addr a) { send_arp_request(iface, a); }
+	void send_solicit(uint16_t iface, const ipv6_addr &a) { send_neigh_solicit(iface, a); }
+	int send_echo4(ipv4_addr dst, uint16_t id, uint16_t seq, uint16_t data_len);
+	int send_echo6(const ipv6_addr &dst, uint16_t id, uint16_t seq, uint16_t data_len);
+	rte_mbuf *make_echo(uint8_t type, uint16_t id, uint16_t seq, uint16_t data_len);
+	rte_mbuf *alloc();
+
+	// Neighbours.
+	neigh_cache<ipv4_addr> &cache_for(ipv4_addr) { return *_arp; }
+	neigh_cache<ipv6_addr> &cache_for(const ipv6_addr &) { return *_nd; }
+	template <typename Addr>
+	void learn(uint16_t iface, const Addr &addr, const mac_addr &mac, bool create, bool announce);
+	template <typename Addr> void flush_pending(neigh_entry<Addr> &e);
+	void age_neighbours();
+	template <typename Addr> void age(neigh_cache<Addr> &cache);
+	void drain_events();
+	void drop(rte_mbuf *m, drop_reason r);
+
+	stack &_stack;
+	uint16_t _index;
+	rte_mempool *_pool;
+	const clock *_clock;
+	uint64_t _now_ns = 0;
+	uint64_t _next_age_ns = 0;
+	core_counters _counters;
+	std::unique_ptr<neigh_cache<ipv4_addr>> _arp;
+	std::unique_ptr<neigh_cache<ipv6_addr>> _nd;
+	rte_ring *_events = nullptr;
+	std::array<tx_buffer, max_ifaces> _tx;
+	echo_hook _echo_hook = nullptr;
+	void *_echo_ctx = nullptr;
+	capture_hook _capture_hook = nullptr;
+	void *_capture_ctx = nullptr;
+	// Scratch arrays for sorting a burst by protocol, kept here so the
+	// burst path never allocates.
+	rte_mbuf *_arp_burst[burst_size];
+	rte_mbuf *_ipv4_burst[burst_size];
+	rte_mbuf *_ipv6_burst[burst_size];
+	uint16_t _n_arp = 0, _n_ipv4 = 0, _n_ipv6 = 0;
+};
+
+} // namespace skiff::net
