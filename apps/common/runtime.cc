@@ -8,7 +8,9 @@
 #include <rte_pcapng.h>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
 
 namespace skiff::app {
 
@@ -20,6 +22,22 @@ void capture_burst(void *ctx, uint16_t port, uint16_t queue, rte_mbuf *const *pk
 }
 
 } // namespace
+
+std::optional<int> parse_cli(CLI::App &app, int argc, char **argv) {
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::CallForHelp &) {
+		std::fputs(app.help().c_str(), stdout);
+		return 0;
+	} catch (const CLI::CallForAllHelp &) {
+		std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
+		return 0;
+	} catch (const CLI::ParseError &e) {
+		std::fprintf(stderr, "%s: %s (see --help)\n", app.get_name().c_str(), e.what());
+		return 1;
+	}
+	return std::nullopt;
+}
 
 result<rte_mempool *> make_pool(const char *name, unsigned n_mbufs, uint16_t data_room) {
 	unsigned cache = n_mbufs >= 4096 ? 256 : 32;
@@ -34,6 +52,10 @@ result<rte_mempool *> make_pool(const char *name, unsigned n_mbufs, uint16_t dat
 }
 
 result<std::unique_ptr<runtime>> runtime::start(const options &opts, const char *prog) {
+	if (opts.ports.empty()) { // before the EAL, so the error stands alone
+		return make_error(-EINVAL, "no --port given: add one, e.g. --port net_tap0,iface=sk0 "
+					   "or --port net_ring0");
+	}
 	std::unique_ptr<runtime> rt(new runtime());
 	rt->_opts = opts;
 	auto e = env::init(opts, prog);
@@ -77,10 +99,6 @@ result<std::unique_ptr<runtime>> runtime::start(const options &opts, const char 
 }
 
 result<void> runtime::open_ports() {
-	if (_opts.ports.empty()) {
-		return make_error(-EINVAL, "no --port given: add one, e.g. --port net_tap0,iface=sk0 "
-					   "or --port net_ring0");
-	}
 	uint16_t n_queues = uint16_t(_env->lcores().size());
 	for (const std::string &devargs : _opts.ports) {
 		port_config cfg;

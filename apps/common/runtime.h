@@ -17,8 +17,16 @@
 #include <vector>
 
 struct rte_mempool;
+namespace CLI {
+class App;
+}
 
 namespace skiff::app {
+
+/// Parse the command line. Returns nullopt to go on, or the exit status:
+/// 0 after --help, 1 after a bad option, reported as one line
+/// "<prog>: <what is wrong> (see --help)".
+std::optional<int> parse_cli(CLI::App &app, int argc, char **argv);
 
 /// Create a packet mbuf pool sized by --mbufs, with a message that says
 /// what to change when memory runs short.

@@ -123,7 +123,9 @@ int main(int argc, char **argv) {
 	app.name("skiff-demo");
 	skiff::add_common_options(app, opts);
 	app.add_option("--count", count, "Echo requests per address family")->capture_default_str();
-	CLI11_PARSE(app, argc, argv);
+	if (auto rc = skiff::app::parse_cli(app, argc, argv)) {
+		return *rc;
+	}
 	if (opts.log_level == "info") {
 		opts.log_level = "warn"; // the narration is the output; --log-level info shows more
 	}

@@ -59,7 +59,9 @@ int main(int argc, char **argv) {
 	skiff::add_common_options(app, opts);
 	app.add_option("--ping", ping, "Ping this address from the stack (repeatable)");
 	app.add_option("--count", p.count, "Echo requests per --ping target")->capture_default_str();
-	CLI11_PARSE(app, argc, argv);
+	if (auto rc = skiff::app::parse_cli(app, argc, argv)) {
+		return *rc;
+	}
 
 	for (const std::string &t : ping) {
 		auto a = skiff::net::parse_addr(t);

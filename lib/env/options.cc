@@ -134,7 +134,7 @@ result<void> check_gateways(const options &o) {
 		if ((six ? addr6 : addr4) == 0) {
 			return invalid("--gateway " + g + " has no " + (six ? "IPv6" : "IPv4") +
 				       " --addr to reach it: add one, e.g. --addr " +
-				       (six ? "2001:db8::2/64" : "198.18.0.2/24"));
+				       (six ? "2001:2::2/64" : "198.18.0.2/24"));
 		}
 	}
 	return {};
@@ -318,6 +318,15 @@ result<void> check_ip(std::string_view ip) {
 }
 
 result<void> check_cidr(std::string_view cidr) {
+	// "ADDR/LEN@N" puts the address on the N-th --port; the stack checks N.
+	if (auto at = cidr.find('@'); at != std::string_view::npos) {
+		unsigned port;
+		if (!parse_unsigned(cidr.substr(at + 1), port)) {
+			return invalid(std::string(cidr) + ": after '@' comes a port index (0 for the "
+							   "first --port)");
+		}
+		cidr = cidr.substr(0, at);
+	}
 	auto slash = cidr.find('/');
 	if (slash == std::string_view::npos) {
 		return invalid(std::string(cidr) + ": missing prefix length: write it as " +
@@ -329,7 +338,7 @@ result<void> check_cidr(std::string_view cidr) {
 	if (family == 0) {
 		return invalid(std::string(cidr) + ": '" + std::string(addr) +
 			       "' is not an IPv4 or IPv6 address (e.g. 198.18.0.2/24 or "
-			       "2001:db8::2/64)");
+			       "2001:2::2/64)");
 	}
 	unsigned max = family == AF_INET ? 32 : 128;
 	unsigned len;
@@ -407,7 +416,7 @@ void add_common_options(CLI::App &app, options &o) {
 		->capture_default_str()
 		->check(validator([](const std::string &v) { return parse_lcore_list(v); },
 				  "LCORES"));
-	app.add_option("--addr", o.addrs, "Interface address, repeatable (198.18.0.2/24, 2001:db8::2/64)")
+	app.add_option("--addr", o.addrs, "Interface address, repeatable (198.18.0.2/24, 2001:2::2/64)")
 		->type_name("CIDR")
 		->allow_extra_args(false)
 		->check(validator([](const std::string &v) { return check_cidr(v); }, "CIDR"));

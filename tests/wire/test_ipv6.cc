@@ -171,7 +171,8 @@ TEST(Ipv6, AuthenticationHeaderLengthUnit) {
 	std::vector<uint8_t> ah(24, 0);
 	ah[0] = ip_proto::udp;
 	ah[1] = 4;
-	auto ip = ipv6_view::parse(v6(ip_proto::ah, cat({ah, udp8})));
+	auto pkt = v6(ip_proto::ah, cat({ah, udp8}));
+	auto ip = ipv6_view::parse(pkt);
 	ASSERT_TRUE(ip.ok());
 	EXPECT_EQ(ip->upper_proto(), ip_proto::udp);
 	EXPECT_EQ(ip->upper_offset(), 64u);
@@ -182,19 +183,22 @@ TEST(Ipv6, AuthenticationHeaderLengthUnit) {
 
 TEST(Ipv6, EspAndNoNextHeaderEndTheWalk) {
 	std::vector<uint8_t> esp(16, 0xee);
-	auto ip = ipv6_view::parse(v6(ip_proto::dstopts, cat({ext(ip_proto::esp), esp})));
+	auto with_esp = v6(ip_proto::dstopts, cat({ext(ip_proto::esp), esp}));
+	auto ip = ipv6_view::parse(with_esp);
 	ASSERT_TRUE(ip.ok());
 	EXPECT_EQ(ip->upper_proto(), ip_proto::esp);
 	EXPECT_EQ(ip->upper_payload().size(), 16u);
 
-	ip = ipv6_view::parse(v6(ip_proto::dstopts, cat({ext(ip_proto::none), {0, 0, 0}})));
+	auto with_none = v6(ip_proto::dstopts, cat({ext(ip_proto::none), {0, 0, 0}}));
+	ip = ipv6_view::parse(with_none);
 	ASSERT_TRUE(ip.ok());
 	EXPECT_EQ(ip->upper_proto(), ip_proto::none);
 	EXPECT_EQ(ip->upper_payload().size(), 3u);
 }
 
 TEST(Ipv6, AtomicFragmentIsWalkedThrough) {
-	auto ip = ipv6_view::parse(v6(ip_proto::fragment, cat({frag(ip_proto::udp, 0, false, 7), udp8})));
+	auto pkt = v6(ip_proto::fragment, cat({frag(ip_proto::udp, 0, false, 7), udp8}));
+	auto ip = ipv6_view::parse(pkt);
 	ASSERT_TRUE(ip.ok());
 	EXPECT_TRUE(ip->has_frag_header());
 	EXPECT_FALSE(ip->is_fragment());
@@ -244,7 +248,8 @@ TEST(Ipv6, FragmentDataIsNotParsedAsHeaders) {
 	// A later fragment whose "next header" is hop-by-hop: the bytes after
 	// the fragment header are data and must not be walked.
 	std::vector<uint8_t> junk(16, 0xff);
-	auto ip = ipv6_view::parse(v6(ip_proto::fragment, cat({frag(ip_proto::hopopts, 1448, false, 1), junk})));
+	auto pkt = v6(ip_proto::fragment, cat({frag(ip_proto::hopopts, 1448, false, 1), junk}));
+	auto ip = ipv6_view::parse(pkt);
 	ASSERT_TRUE(ip.ok());
 	EXPECT_TRUE(ip->is_fragment());
 	EXPECT_EQ(ip->upper_proto(), ip_proto::hopopts);
