@@ -312,7 +312,7 @@ result<void> check_ip(std::string_view ip) {
 	int family = parse_address(ip, bytes);
 	if (family == 0) {
 		return invalid(std::string(ip) +
-			       ": not an IPv4 or IPv6 address (e.g. 198.18.0.1 or 2001:db8::1)");
+			       ": not an IPv4 or IPv6 address (e.g. 198.18.0.1 or 2001:2::1)");
 	}
 	return check_unicast(ip, family, bytes);
 }

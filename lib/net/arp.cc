@@ -75,6 +75,10 @@ void worker::send_arp_request(uint16_t ifc, ipv4_addr target) {
 		return;
 	}
 	auto *arp = reinterpret_cast<rte_arp_hdr *>(rte_pktmbuf_append(m, sizeof(rte_arp_hdr)));
+	if (!arp) {
+		drop(m, drop_reason::no_headroom);
+		return;
+	}
 	fill_arp(arp, RTE_ARP_OP_REQUEST, me.mac, *src, mac_addr{}, target);
 	bump(_counters.arp_requests_sent);
 	eth_output(ifc, m, mac_addr::broadcast(), RTE_ETHER_TYPE_ARP);

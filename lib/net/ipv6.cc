@@ -221,6 +221,10 @@ void worker::send_neigh_advert(uint16_t ifc, const ipv6_addr &target, const ipv6
 	}
 	constexpr size_t na_len = 24 + 8; // NA + target link-layer address option
 	uint8_t *na = reinterpret_cast<uint8_t *>(rte_pktmbuf_append(m, na_len));
+	if (!na) {
+		drop(m, drop_reason::no_headroom);
+		return;
+	}
 	std::memset(na, 0, na_len);
 	na[0] = icmp6_neigh_advert;
 	na[4] = na_flag_override | (solicited ? na_flag_solicited : 0);
@@ -268,6 +272,10 @@ void worker::send_neigh_solicit(uint16_t ifc, const ipv6_addr &target) {
 	}
 	constexpr size_t ns_len = 24 + 8; // NS + source link-layer address option
 	uint8_t *ns = reinterpret_cast<uint8_t *>(rte_pktmbuf_append(m, ns_len));
+	if (!ns) {
+		drop(m, drop_reason::no_headroom);
+		return;
+	}
 	std::memset(ns, 0, ns_len);
 	ns[0] = icmp6_neigh_solicit;
 	std::memcpy(ns + 8, target.b.data(), 16);

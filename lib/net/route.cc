@@ -43,6 +43,8 @@ route_table &route_table::operator=(route_table &&other) noexcept {
 	std::swap(_lpm6, other._lpm6);
 	std::swap(_nh4, other._nh4);
 	std::swap(_nh6, other._nh6);
+	std::swap(_default4, other._default4);
+	std::swap(_default6, other._default6);
 	std::swap(_routes4, other._routes4);
 	std::swap(_routes6, other._routes6);
 	return *this;
@@ -55,22 +57,28 @@ route_table::~route_table() {
 
 result<void> route_table::add(const prefix4 &dst, const nexthop4 &nh) {
 	uint32_t index = static_cast<uint32_t>(_nh4.size());
-	int rc = rte_lpm_add(_lpm, dst.addr.host(), dst.len, index);
+	int rc = dst.len == 0 ? 0 : rte_lpm_add(_lpm, dst.addr.host(), dst.len, index);
 	if (rc < 0) {
 		return make_error(rc, lpm_failure(("cannot add route " + to_string(dst)).c_str(), -rc));
 	}
 	_nh4.push_back(nh);
+	if (dst.len == 0) {
+		_default4 = index;
+	}
 	_routes4.push_back({dst, nh});
 	return {};
 }
 
 result<void> route_table::add(const prefix6 &dst, const nexthop6 &nh) {
 	uint32_t index = static_cast<uint32_t>(_nh6.size());
-	int rc = rte_lpm6_add(_lpm6, dst.addr.b.data(), dst.len, index);
+	int rc = dst.len == 0 ? 0 : rte_lpm6_add(_lpm6, dst.addr.b.data(), dst.len, index);
 	if (rc < 0) {
 		return make_error(rc, lpm_failure(("cannot add route " + to_string(dst)).c_str(), -rc));
 	}
 	_nh6.push_back(nh);
+	if (dst.len == 0) {
+		_default6 = index;
+	}
 	_routes6.push_back({dst, nh});
 	return {};
 }
@@ -78,7 +86,10 @@ result<void> route_table::add(const prefix6 &dst, const nexthop6 &nh) {
 const nexthop4 *route_table::lookup(ipv4_addr dst) const {
 	uint32_t index;
 	if (rte_lpm_lookup(_lpm, dst.host(), &index) != 0) {
-		return nullptr;
+		if (_default4 == no_default) {
+			return nullptr;
+		}
+		index = _default4;
 	}
 	return &_nh4[index];
 }
@@ -86,7 +97,10 @@ const nexthop4 *route_table::lookup(ipv4_addr dst) const {
 const nexthop6 *route_table::lookup(const ipv6_addr &dst) const {
 	uint32_t index;
 	if (rte_lpm6_lookup(_lpm6, dst.b.data(), &index) != 0) {
-		return nullptr;
+		if (_default6 == no_default) {
+			return nullptr;
+		}
+		index = _default6;
 	}
 	return &_nh6[index];
 }

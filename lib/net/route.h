@@ -7,6 +7,7 @@
 #include "base/result.h"
 #include "net/iface.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,11 @@ private:
 	// workers run, so the indexes stay valid.
 	std::vector<nexthop4> _nh4;
 	std::vector<nexthop6> _nh6;
+	// rte_lpm and rte_lpm6 reject depth 0, so the /0 route lives here and
+	// answers when the LPM has no match: an index into _nh4/_nh6.
+	static constexpr uint32_t no_default = UINT32_MAX;
+	uint32_t _default4 = no_default;
+	uint32_t _default6 = no_default;
 	std::vector<entry4> _routes4;
 	std::vector<entry6> _routes6;
 };

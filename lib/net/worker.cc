@@ -85,12 +85,14 @@ void worker::poll() {
 		}
 		input(ifc.index, pkts, n);
 	}
-	flush();
 	drain_events();
 	if (_now_ns >= _next_age_ns) {
 		age_neighbours();
 		_next_age_ns = _now_ns + age_interval_ns;
 	}
+	// Last, so that packets released by another core's neighbour event and
+	// solicitations retried by aging leave in this poll, not the next.
+	flush();
 }
 
 void worker::input(uint16_t ifc, rte_mbuf **pkts, uint16_t n) {

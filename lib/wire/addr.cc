@@ -54,7 +54,7 @@ std::optional<mac_addr> mac_addr::parse(std::string_view s) {
 std::string mac_addr::to_string() const {
 	char buf[18];
 	std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3],
-		      b[4], b[5]);
+	              b[4], b[5]);
 	return buf;
 }
 

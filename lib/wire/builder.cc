@@ -21,7 +21,7 @@ l4_slot find_l4_slot(const rte_mbuf *m, uint8_t proto, const tx_offloads &ol) {
 	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
 	if (proto == ip_proto::udp && m->data_len >= sizeof(rte_udp_hdr)) {
 		return {true, offsetof(rte_udp_hdr, dgram_cksum), sizeof(rte_udp_hdr),
-			ol.udp_cksum ? RTE_MBUF_F_TX_UDP_CKSUM : 0};
+		        ol.udp_cksum ? RTE_MBUF_F_TX_UDP_CKSUM : 0};
 	}
 	if (proto == ip_proto::tcp && m->data_len >= sizeof(rte_tcp_hdr)) {
 		uint8_t hlen = uint8_t((h[offsetof(rte_tcp_hdr, data_off)] >> 4) * 4);
@@ -29,7 +29,7 @@ l4_slot find_l4_slot(const rte_mbuf *m, uint8_t proto, const tx_offloads &ol) {
 			return {};
 		}
 		return {true, offsetof(rte_tcp_hdr, cksum), hlen,
-			ol.tcp_cksum ? RTE_MBUF_F_TX_TCP_CKSUM : 0};
+		        ol.tcp_cksum ? RTE_MBUF_F_TX_TCP_CKSUM : 0};
 	}
 	return {};
 }
@@ -52,7 +52,6 @@ void finish_l4(rte_mbuf *m, const l4_slot &s, uint8_t proto, uint32_t pseudo) {
 	}
 	std::memcpy(field, &c, 2);
 }
-
 
 } // namespace
 
@@ -108,7 +107,7 @@ rte_tcp_hdr *push_tcp(rte_mbuf *m, const tcp_header_fields &f, const tcp_options
 }
 
 bool finalize_l4_cksum_v4(rte_mbuf *m, ipv4_addr src, ipv4_addr dst, uint8_t proto,
-			  const tx_offloads &ol) {
+                          const tx_offloads &ol) {
 	l4_slot s = find_l4_slot(m, proto, ol);
 	if (!s.ok || m->pkt_len > UINT16_MAX) {
 		return false;
@@ -118,7 +117,7 @@ bool finalize_l4_cksum_v4(rte_mbuf *m, ipv4_addr src, ipv4_addr dst, uint8_t pro
 }
 
 bool finalize_l4_cksum_v6(rte_mbuf *m, const ipv6_addr &src, const ipv6_addr &dst, uint8_t proto,
-			  const tx_offloads &ol) {
+                          const tx_offloads &ol) {
 	l4_slot s = find_l4_slot(m, proto, ol);
 	if (!s.ok || m->pkt_len > UINT16_MAX) {
 		return false;
@@ -143,7 +142,7 @@ rte_icmp_hdr *push_icmp4(rte_mbuf *m, uint8_t type, uint8_t code, uint32_t rest)
 }
 
 uint8_t *push_icmp6(rte_mbuf *m, const ipv6_addr &src, const ipv6_addr &dst, uint8_t type,
-		    uint8_t code, uint32_t rest) {
+                    uint8_t code, uint32_t rest) {
 	auto *p = reinterpret_cast<uint8_t *>(rte_pktmbuf_prepend(m, 8));
 	if (p == nullptr) {
 		return nullptr;
@@ -159,7 +158,7 @@ uint8_t *push_icmp6(rte_mbuf *m, const ipv6_addr &src, const ipv6_addr &dst, uin
 }
 
 rte_ipv4_hdr *push_ipv4(rte_mbuf *m, ipv4_addr src, ipv4_addr dst, uint8_t proto, uint8_t ttl,
-			const tx_offloads &ol, const ipv4_params &prm) {
+                        const tx_offloads &ol, const ipv4_params &prm) {
 	if (m->pkt_len > UINT16_MAX - sizeof(rte_ipv4_hdr)) {
 		return nullptr;
 	}
@@ -190,7 +189,7 @@ rte_ipv4_hdr *push_ipv4(rte_mbuf *m, ipv4_addr src, ipv4_addr dst, uint8_t proto
 }
 
 rte_ipv6_hdr *push_ipv6(rte_mbuf *m, const ipv6_addr &src, const ipv6_addr &dst,
-			uint8_t next_header, uint8_t hop_limit, const ipv6_params &prm) {
+                        uint8_t next_header, uint8_t hop_limit, const ipv6_params &prm) {
 	if (m->pkt_len > UINT16_MAX) {
 		return nullptr;
 	}
@@ -200,7 +199,7 @@ rte_ipv6_hdr *push_ipv6(rte_mbuf *m, const ipv6_addr &src, const ipv6_addr &dst,
 		return nullptr;
 	}
 	uint32_t vtc = (6u << 28) | (uint32_t(prm.traffic_class) << RTE_IPV6_HDR_TC_SHIFT) |
-		       (prm.flow_label & RTE_IPV6_HDR_FL_MASK);
+	               (prm.flow_label & RTE_IPV6_HDR_FL_MASK);
 	h->vtc_flow = rte_cpu_to_be_32(vtc);
 	h->payload_len = rte_cpu_to_be_16(plen);
 	h->proto = next_header;

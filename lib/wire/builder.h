@@ -60,10 +60,10 @@ rte_tcp_hdr *push_tcp(rte_mbuf *m, const tcp_header_fields &f, const tcp_options
 /// mbuf's TX flags. A software UDP checksum of 0 is sent as 0xffff.
 /// False for another proto, a header shorter than its minimum, or > 64 KiB.
 bool finalize_l4_cksum_v4(rte_mbuf *m, ipv4_addr src, ipv4_addr dst, uint8_t proto,
-			  const tx_offloads &ol);
+                          const tx_offloads &ol);
 /// As finalize_l4_cksum_v4 with the IPv6 pseudo header.
 bool finalize_l4_cksum_v6(rte_mbuf *m, const ipv6_addr &src, const ipv6_addr &dst, uint8_t proto,
-			  const tx_offloads &ol);
+                          const tx_offloads &ol);
 
 /// Prepends an ICMPv4 header and computes the checksum over the message.
 /// @p rest is the 4 bytes after the checksum, host order (for echo:
@@ -73,7 +73,7 @@ rte_icmp_hdr *push_icmp4(rte_mbuf *m, uint8_t type, uint8_t code, uint32_t rest)
 /// Prepends an ICMPv6 header (type, code, checksum, @p rest) and computes
 /// the checksum including the IPv6 pseudo header (next header 58).
 uint8_t *push_icmp6(rte_mbuf *m, const ipv6_addr &src, const ipv6_addr &dst, uint8_t type,
-		    uint8_t code, uint32_t rest);
+                    uint8_t code, uint32_t rest);
 
 struct ipv4_params {
 	uint8_t tos = 0;
@@ -86,7 +86,7 @@ struct ipv4_params {
 /// Prepends a 20-byte IPv4 header; total length = 20 + pkt_len. The header
 /// checksum is computed in software unless @p ol.ipv4_cksum. Sets l3_len.
 rte_ipv4_hdr *push_ipv4(rte_mbuf *m, ipv4_addr src, ipv4_addr dst, uint8_t proto, uint8_t ttl,
-			const tx_offloads &ol, const ipv4_params &p = {});
+                        const tx_offloads &ol, const ipv4_params &p = {});
 
 struct ipv6_params {
 	uint8_t traffic_class = 0;
@@ -95,7 +95,7 @@ struct ipv6_params {
 
 /// Prepends a 40-byte IPv6 header; payload length = pkt_len. Sets l3_len.
 rte_ipv6_hdr *push_ipv6(rte_mbuf *m, const ipv6_addr &src, const ipv6_addr &dst,
-			uint8_t next_header, uint8_t hop_limit, const ipv6_params &p = {});
+                        uint8_t next_header, uint8_t hop_limit, const ipv6_params &p = {});
 
 /// Prepends an Ethernet header. Sets l2_len.
 rte_ether_hdr *push_eth(rte_mbuf *m, mac_addr dst, mac_addr src, uint16_t ethertype);

@@ -20,7 +20,9 @@ inline uint32_t load32(const uint8_t *p) {
 	return v;
 }
 
-inline uint16_t bswap16(uint16_t v) { return uint16_t(v << 8 | v >> 8); }
+inline uint16_t bswap16(uint16_t v) {
+	return uint16_t(v << 8 | v >> 8);
+}
 
 bool udp_zero_checksum(uint8_t proto, bytes l4) {
 	return proto == ip_proto::udp && l4.size() >= udp_view::header_size && l4[6] == 0 &&
@@ -69,7 +71,8 @@ uint32_t cksum_add_mbuf(const rte_mbuf *m, uint32_t off, uint32_t len, uint32_t 
 	uint64_t acc = sum;
 	for (; m != nullptr && done < len; m = m->next, off = 0) {
 		uint32_t n = std::min<uint32_t>(m->data_len - off, len - done);
-		uint16_t s = cksum_reduce(cksum_add(rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n));
+		uint16_t s =
+		    cksum_reduce(cksum_add(rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n));
 		// A segment starting at an odd offset of the summed range has
 		// its bytes in the other halves of the 16-bit words.
 		acc += (done & 1) ? bswap16(s) : s;
@@ -79,13 +82,13 @@ uint32_t cksum_add_mbuf(const rte_mbuf *m, uint32_t off, uint32_t len, uint32_t 
 }
 
 uint32_t ipv6_pseudo_sum(const ipv6_addr &src, const ipv6_addr &dst, uint8_t proto,
-			 uint32_t l4_len) {
+                         uint32_t l4_len) {
 	uint32_t len_be = rte_cpu_to_be_32(l4_len);
 	uint32_t proto_be = rte_cpu_to_be_32(proto);
 	uint32_t sum = cksum_add(src.b.data(), 16);
 	sum = cksum_add(dst.b.data(), 16, sum);
 	uint64_t s = uint64_t(sum) + (len_be & 0xffff) + (len_be >> 16) + (proto_be & 0xffff) +
-		     (proto_be >> 16);
+	             (proto_be >> 16);
 	return fold64(s);
 }
 

@@ -25,7 +25,9 @@ namespace skiff::wire {
 
 /// Adds the 16-bit words of @p buf to @p sum (no complement, not folded).
 uint32_t cksum_add(const void *buf, size_t len, uint32_t sum = 0);
-inline uint32_t cksum_add(bytes b, uint32_t sum = 0) { return cksum_add(b.data(), b.size(), sum); }
+inline uint32_t cksum_add(bytes b, uint32_t sum = 0) {
+	return cksum_add(b.data(), b.size(), sum);
+}
 
 /// Adds @p len bytes of @p m's packet data from @p off, across segments.
 /// Segments of odd length are handled. @p off + @p len must be <= pkt_len.
@@ -43,10 +45,14 @@ inline uint16_t cksum_reduce(uint32_t sum) {
 /// Folds and complements a partial sum: the final checksum, network order,
 /// ready to store. Verifying a buffer that includes its checksum field
 /// gives 0 when the checksum is right.
-inline uint16_t cksum_fold(uint32_t sum) { return uint16_t(~cksum_reduce(sum)); }
+inline uint16_t cksum_fold(uint32_t sum) {
+	return uint16_t(~cksum_reduce(sum));
+}
 
 /// The Internet checksum of @p b (network order, ready to store).
-inline uint16_t internet_checksum(bytes b) { return cksum_fold(cksum_add(b)); }
+inline uint16_t internet_checksum(bytes b) {
+	return cksum_fold(cksum_add(b));
+}
 
 /// Partial sum of the IPv4 pseudo header (RFC 9293 3.1, RFC 768).
 /// @p l4_len is the L4 length in host order.
@@ -58,7 +64,7 @@ inline uint32_t ipv4_pseudo_sum(ipv4_addr src, ipv4_addr dst, uint8_t proto, uin
 /// Partial sum of the IPv6 pseudo header (RFC 8200 8.1).
 /// @p l4_len is the upper-layer length in host order.
 uint32_t ipv6_pseudo_sum(const ipv6_addr &src, const ipv6_addr &dst, uint8_t proto,
-			 uint32_t l4_len);
+                         uint32_t l4_len);
 
 /// True if the IPv4 header checksum of @p ip is right. Separate from
 /// parse() because the pipeline skips it when the NIC has verified it.
@@ -71,7 +77,9 @@ inline bool ipv4_header_checksum_ok(const ipv4_view &ip) {
 /// computed" over IPv4 and is accepted. Pass the UDP view's whole() for
 /// UDP, so that the length field bounds the sum.
 bool l4_checksum_ok_v4(const ipv4_view &ip, bytes l4);
-inline bool l4_checksum_ok_v4(const ipv4_view &ip) { return l4_checksum_ok_v4(ip, ip.payload()); }
+inline bool l4_checksum_ok_v4(const ipv4_view &ip) {
+	return l4_checksum_ok_v4(ip, ip.payload());
+}
 
 /// As l4_checksum_ok_v4, with the IPv6 pseudo header (src, dst,
 /// upper_proto). A UDP checksum of 0 is invalid over IPv6 (RFC 8200 8.1).
@@ -97,7 +105,7 @@ inline uint16_t cksum_update16(uint16_t old_cksum, uint16_t old_val, uint16_t ne
 /// number), both values as stored in the packet.
 inline uint16_t cksum_update32(uint16_t old_cksum, uint32_t old_val, uint32_t new_val) {
 	uint32_t sum = uint16_t(~old_cksum) + uint32_t(uint16_t(~(old_val >> 16))) +
-		       uint16_t(~old_val) + (new_val >> 16) + (new_val & 0xffff);
+	               uint16_t(~old_val) + (new_val >> 16) + (new_val & 0xffff);
 	return cksum_fold(sum);
 }
 

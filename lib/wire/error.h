@@ -66,7 +66,7 @@ constexpr const char *to_string(parse_error e) {
 /// error (asserted in debug builds).
 template <typename V> class [[nodiscard]] parse_result {
 	static_assert(std::is_trivially_copyable_v<V> && std::is_trivially_destructible_v<V>,
-		      "views and wire values must be trivially copyable");
+	              "views and wire values must be trivially copyable");
 
 public:
 	parse_result(const V &v) : _v(v), _err(parse_error::none) {}

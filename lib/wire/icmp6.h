@@ -162,8 +162,12 @@ private:
 class ndp_message {
 public:
 	const ndp_options &options() const { return _opts; }
-	std::optional<mac_addr> source_lladdr() const { return _opts.lladdr(ndp_opt::source_lladdr); }
-	std::optional<mac_addr> target_lladdr() const { return _opts.lladdr(ndp_opt::target_lladdr); }
+	std::optional<mac_addr> source_lladdr() const {
+		return _opts.lladdr(ndp_opt::source_lladdr);
+	}
+	std::optional<mac_addr> target_lladdr() const {
+		return _opts.lladdr(ndp_opt::target_lladdr);
+	}
 	uint8_t type() const { return _b[0]; }
 	bytes whole() const { return _b; }
 

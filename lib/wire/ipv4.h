@@ -81,7 +81,9 @@ public:
 
 private:
 	ipv4_view(bytes b, uint8_t hlen) : _b(b), _hlen(hlen) {}
-	const rte_ipv4_hdr *hdr() const { return reinterpret_cast<const rte_ipv4_hdr *>(_b.data()); }
+	const rte_ipv4_hdr *hdr() const {
+		return reinterpret_cast<const rte_ipv4_hdr *>(_b.data());
+	}
 	uint16_t frag_field() const { return rte_be_to_cpu_16(hdr()->fragment_offset); }
 
 	bytes _b;

@@ -81,7 +81,9 @@ public:
 
 private:
 	explicit ipv6_view(bytes b) : _b(b) {}
-	const rte_ipv6_hdr *hdr() const { return reinterpret_cast<const rte_ipv6_hdr *>(_b.data()); }
+	const rte_ipv6_hdr *hdr() const {
+		return reinterpret_cast<const rte_ipv6_hdr *>(_b.data());
+	}
 	uint32_t vtc() const { return rte_be_to_cpu_32(hdr()->vtc_flow); }
 
 	static constexpr bool is_ext(uint8_t nh) {

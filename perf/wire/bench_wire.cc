@@ -17,7 +17,9 @@ using namespace skiff::wire;
 
 namespace {
 
-template <size_t N> bytes B(const uint8_t (&a)[N]) { return bytes(a, N); }
+template <size_t N> bytes B(const uint8_t (&a)[N]) {
+	return bytes(a, N);
+}
 
 // Ethernet + IPv4 + UDP, as the receive path does it (header checksum
 // included, since not every NIC verifies it).

@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <unistd.h>
 
@@ -22,7 +23,7 @@ int main(int argc, char **argv) {
 	std::string prefix = "--file-prefix=skiff-test-" + std::to_string(getpid());
 	std::string name = "skiff-test";
 	const char *eal_argv[] = {name.c_str(), "--no-huge", "-m", "256", "--no-pci",
-				  "--no-shconf", "-l", "0", "--log-level=lib.eal:error",
+				  "--no-shconf", "--no-telemetry", "-l", "0", "--log-level=lib.eal:error",
 				  prefix.c_str()};
 	int eal_argc = sizeof(eal_argv) / sizeof(eal_argv[0]);
 	if (rte_eal_init(eal_argc, const_cast<char **>(eal_argv)) < 0) {
@@ -37,6 +38,11 @@ int main(int argc, char **argv) {
 	}
 	int rc = RUN_ALL_TESTS();
 	rte_mempool_free(g_pool);
+	// The runtime directory is ours alone (a per-pid prefix): remove it so
+	// test runs do not pile up folders in /var/run/dpdk.
+	std::filesystem::path runtime_dir = rte_eal_get_runtime_dir();
 	rte_eal_cleanup();
+	std::error_code ec;
+	std::filesystem::remove_all(runtime_dir, ec);
 	return rc;
 }

@@ -136,7 +136,7 @@ TEST(options, validate_messages) {
 
 	o.gateways = {"2001:2::1"};
 	EXPECT_EQ(validate_msg(o), "--gateway 2001:2::1 has no IPv6 --addr to reach it: add one, "
-				   "e.g. --addr 2001:db8::2/64");
+				   "e.g. --addr 2001:2::2/64");
 
 	options m;
 	m.mem_mb = 32;

@@ -107,7 +107,12 @@ public:
 		while (rte_ring_dequeue(_tx.at(q), &obj) == 0) {
 			auto *m = static_cast<rte_mbuf *>(obj);
 			frame f(rte_pktmbuf_pkt_len(m));
-			rte_pktmbuf_read(m, 0, uint32_t(f.size()), f.data());
+			// Returns the data in place when contiguous, else copies into f.
+			const auto *p = static_cast<const uint8_t *>(
+			    rte_pktmbuf_read(m, 0, uint32_t(f.size()), f.data()));
+			if (p && p != f.data()) {
+				std::copy(p, p + f.size(), f.begin());
+			}
 			out.push_back(std::move(f));
 			rte_pktmbuf_free(m);
 		}

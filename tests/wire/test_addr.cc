@@ -36,7 +36,7 @@ TEST(Ipv4Addr, NetworkOrderStorage) {
 
 TEST(Ipv4Addr, ParseRejects) {
 	for (const char *s : {"", "10.0.0", "10.0.0.256", "10.0.0.1.2", "a.b.c.d", "10.0.0.1 ",
-			      "1111111111111111111111111"}) {
+	                      "1111111111111111111111111"}) {
 		EXPECT_FALSE(ipv4_addr::parse(s)) << s;
 	}
 }
@@ -80,7 +80,7 @@ TEST(Ipv6Addr, SolicitedNodeAndMulticastMac) {
 
 TEST(Addr, Hashing) {
 	std::unordered_set<ipv6_addr> s6{*ipv6_addr::parse("fd00::1"), *ipv6_addr::parse("fd00::2"),
-					 *ipv6_addr::parse("fd00::1")};
+	                                 *ipv6_addr::parse("fd00::1")};
 	EXPECT_EQ(s6.size(), 2u);
 	std::unordered_set<ipv4_addr> s4{ipv4_addr::from_host(1), ipv4_addr::from_host(2)};
 	EXPECT_EQ(s4.count(ipv4_addr::from_host(2)), 1u);

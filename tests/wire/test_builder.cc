@@ -61,7 +61,7 @@ TEST(Builder, UdpIpv6MatchesCapture) {
 	ASSERT_NE(push_udp(m.get(), 56941, 5353), nullptr);
 	ASSERT_TRUE(finalize_l4_cksum_v6(m.get(), ip6_1, ip6_2, ip_proto::udp, {}));
 	ASSERT_NE(push_ipv6(m.get(), ip6_1, ip6_2, ip_proto::udp, 64, {.flow_label = 0xcd01d}),
-		  nullptr);
+	          nullptr);
 	ASSERT_NE(push_eth(m.get(), mac2, mac1, ethertype::ipv6), nullptr);
 	EXPECT_EQ(to_vec(m.data()), to_vec(B(pkts::udp6_hello)));
 	EXPECT_EQ(m->l3_len, 40u);
@@ -72,10 +72,10 @@ TEST(Builder, TcpSynMatchesCapture) {
 	ASSERT_TRUE(opts.ok());
 	mbuf m;
 	tcp_header_fields f{.src_port = 35014,
-			    .dst_port = 80,
-			    .seq = 3331708956,
-			    .flags = tcp_flags::SYN,
-			    .window = 64240};
+	                    .dst_port = 80,
+	                    .seq = 3331708956,
+	                    .flags = tcp_flags::SYN,
+	                    .window = 64240};
 	ASSERT_NE(push_tcp(m.get(), f, *opts), nullptr);
 	EXPECT_EQ(m->l4_len, 40u);
 	ASSERT_TRUE(finalize_l4_cksum_v4(m.get(), ip1, ip2, ip_proto::tcp, {}));
@@ -97,9 +97,10 @@ TEST(Builder, Icmp6EchoAndNeighborSolicitationMatchCapture) {
 	mbuf echo;
 	ASSERT_TRUE(append_bytes(echo.get(), l3_of(B(pkts::icmp6_echo_request)).subspan(48)));
 	ASSERT_NE(push_icmp6(echo.get(), ip6_1, ip6_2, icmp6_type::echo_request, 0, 0x21ee0001),
-		  nullptr);
-	ASSERT_NE(push_ipv6(echo.get(), ip6_1, ip6_2, ip_proto::icmpv6, 64, {.flow_label = 0x72f34}),
-		  nullptr);
+	          nullptr);
+	ASSERT_NE(
+	    push_ipv6(echo.get(), ip6_1, ip6_2, ip_proto::icmpv6, 64, {.flow_label = 0x72f34}),
+	    nullptr);
 	ASSERT_NE(push_eth(echo.get(), mac2, mac1, ethertype::ipv6), nullptr);
 	EXPECT_EQ(to_vec(echo.data()), to_vec(B(pkts::icmp6_echo_request)));
 
@@ -124,7 +125,7 @@ TEST(Builder, FullOffloadSetsFlagsAndSeed) {
 	ASSERT_NE(ip, nullptr);
 	ASSERT_NE(push_eth(m.get(), mac2, mac1, ethertype::ipv4), nullptr);
 	EXPECT_EQ(m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK,
-		  RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
+	          RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
 	EXPECT_EQ(m->l2_len, 14u);
 	EXPECT_EQ(m->l3_len, 20u);
 	EXPECT_EQ(m->l4_len, 8u);
@@ -136,13 +137,14 @@ TEST(Builder, FullOffloadSetsFlagsAndSeed) {
 TEST(Builder, TcpOffloadOverIpv6) {
 	tx_offloads ol{.tcp_cksum = true};
 	mbuf m;
-	ASSERT_NE(push_tcp(m.get(), {.src_port = 1, .dst_port = 2, .flags = tcp_flags::SYN}), nullptr);
+	ASSERT_NE(push_tcp(m.get(), {.src_port = 1, .dst_port = 2, .flags = tcp_flags::SYN}),
+	          nullptr);
 	EXPECT_EQ(m->l4_len, 20u);
 	ASSERT_TRUE(finalize_l4_cksum_v6(m.get(), ip6_1, ip6_2, ip_proto::tcp, ol));
 	auto *ip = push_ipv6(m.get(), ip6_1, ip6_2, ip_proto::tcp, 64);
 	ASSERT_NE(ip, nullptr);
 	EXPECT_EQ(m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK,
-		  RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM);
+	          RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM);
 	auto *tcp = reinterpret_cast<rte_tcp_hdr *>(ip + 1);
 	EXPECT_EQ(tcp->cksum, rte_ipv6_phdr_cksum(ip, m->ol_flags));
 }
@@ -155,7 +157,7 @@ TEST(Builder, IpChecksumOffloadOnly) {
 	ASSERT_TRUE(finalize_l4_cksum_v4(m.get(), ip1, ip2, ip_proto::udp, ol));
 	ASSERT_NE(push_ipv4(m.get(), ip1, ip2, ip_proto::udp, 64, ol), nullptr);
 	EXPECT_EQ(m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK,
-		  RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+	          RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
 	auto v = ipv4_view::parse(m.data());
 	ASSERT_TRUE(v.ok());
 	EXPECT_TRUE(l4_checksum_ok_v4(*v));

@@ -14,7 +14,9 @@ using namespace skiff::wire::testing;
 
 namespace {
 
-uint16_t host(uint16_t stored) { return rte_be_to_cpu_16(stored); }
+uint16_t host(uint16_t stored) {
+	return rte_be_to_cpu_16(stored);
+}
 
 uint16_t load16(const uint8_t *p) {
 	uint16_t v;
@@ -22,7 +24,9 @@ uint16_t load16(const uint8_t *p) {
 	return v;
 }
 
-void store16(uint8_t *p, uint16_t v) { std::memcpy(p, &v, 2); }
+void store16(uint8_t *p, uint16_t v) {
+	std::memcpy(p, &v, 2);
+}
 
 // Checksum of a buffer whose checksum field at @p off is taken as zero.
 uint16_t recompute(std::vector<uint8_t> v, size_t off) {
@@ -59,16 +63,16 @@ TEST(Checksum, MatchesDpdkRawCksum) {
 		for (size_t len = 0; len <= 1600; len += (len < 80 ? 1 : 37)) {
 			const uint8_t *p = buf.data() + align;
 			ASSERT_EQ(cksum_reduce(cksum_add(p, len)), rte_raw_cksum(p, len))
-				<< "len " << len << " align " << align;
+			    << "len " << len << " align " << align;
 			// A small seed: DPDK's 32-bit accumulator drops carries
 			// when a large seed overflows it (ours accumulates in 64 bits).
 			ASSERT_EQ(cksum_reduce(cksum_add(p, len, 0x1234)),
-				  __rte_raw_cksum_reduce(__rte_raw_cksum(p, len, 0x1234)));
+			          __rte_raw_cksum_reduce(__rte_raw_cksum(p, len, 0x1234)));
 		}
 	}
 	std::vector<uint8_t> ones(1500, 0xff);
 	EXPECT_EQ(cksum_reduce(cksum_add(ones.data(), ones.size())),
-		  rte_raw_cksum(ones.data(), ones.size()));
+	          rte_raw_cksum(ones.data(), ones.size()));
 }
 
 TEST(Checksum, LargeSeedsKeepTheirCarries) {
@@ -76,14 +80,14 @@ TEST(Checksum, LargeSeedsKeepTheirCarries) {
 	// 0xffffffff is 0xffff + 0xffff folded: "zero" twice. Adding it must
 	// not change the checksum of the data.
 	EXPECT_EQ(cksum_fold(cksum_add(ones.data(), ones.size(), 0xffffffffu)),
-		  cksum_fold(cksum_add(ones.data(), ones.size())));
+	          cksum_fold(cksum_add(ones.data(), ones.size())));
 	const uint8_t data[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
 	EXPECT_EQ(host(cksum_fold(cksum_add(data, sizeof(data), 0xffffffffu))), 0x220d);
 }
 
 TEST(Checksum, Ipv4HeaderMatchesDpdk) {
-	for (bytes frame : {B(pkts::icmp4_echo_request), B(pkts::icmp4_echo_reply), B(pkts::tcp4_syn),
-			    B(pkts::ipv4_record_route), B(pkts::ipv4_frag2)}) {
+	for (bytes frame : {B(pkts::icmp4_echo_request), B(pkts::icmp4_echo_reply),
+	                    B(pkts::tcp4_syn), B(pkts::ipv4_record_route), B(pkts::ipv4_frag2)}) {
 		auto ip = ipv4_view::parse(l3_of(frame));
 		ASSERT_TRUE(ip.ok());
 		EXPECT_TRUE(ipv4_header_checksum_ok(*ip));
@@ -100,15 +104,15 @@ TEST(Checksum, PseudoHeadersMatchDpdk) {
 	ASSERT_TRUE(ip4.ok());
 	auto *h4 = reinterpret_cast<const rte_ipv4_hdr *>(ip4->header().data());
 	EXPECT_EQ(cksum_reduce(ipv4_pseudo_sum(ip4->src(), ip4->dst(), ip4->proto(),
-					       uint16_t(ip4->payload().size()))),
-		  rte_ipv4_phdr_cksum(h4, 0));
+	                                       uint16_t(ip4->payload().size()))),
+	          rte_ipv4_phdr_cksum(h4, 0));
 
 	auto ip6 = ipv6_view::parse(l3_of(B(pkts::udp6_hello)));
 	ASSERT_TRUE(ip6.ok());
 	auto *h6 = reinterpret_cast<const rte_ipv6_hdr *>(ip6->header().data());
 	EXPECT_EQ(cksum_reduce(ipv6_pseudo_sum(ip6->src(), ip6->dst(), ip6->upper_proto(),
-					       ip6->payload_length())),
-		  rte_ipv6_phdr_cksum(h6, 0));
+	                                       ip6->payload_length())),
+	          rte_ipv6_phdr_cksum(h6, 0));
 }
 
 TEST(Checksum, L4MatchesDpdk) {
@@ -118,7 +122,8 @@ TEST(Checksum, L4MatchesDpdk) {
 	auto *h = reinterpret_cast<const rte_ipv4_hdr *>(v.data());
 	EXPECT_EQ(rte_ipv4_udptcp_cksum(h, v.data() + 20), captured);
 	auto ip = ipv4_view::parse(v);
-	uint32_t s = ipv4_pseudo_sum(ip->src(), ip->dst(), ip->proto(), uint16_t(ip->payload().size()));
+	uint32_t s =
+	    ipv4_pseudo_sum(ip->src(), ip->dst(), ip->proto(), uint16_t(ip->payload().size()));
 	EXPECT_EQ(cksum_fold(cksum_add(ip->payload(), s)), captured);
 }
 
@@ -151,14 +156,15 @@ TEST(Checksum, Rfc1624ZeroChecksumCorners) {
 	std::vector<uint8_t> v = {0x12, 0x34, 0x00, 0x01, 0x00, 0x00};
 	uint16_t before = recompute(v, 4);
 	EXPECT_EQ(host(before), 0xedca);
-	uint16_t to_zero = cksum_update16(before, rte_cpu_to_be_16(0x0001), rte_cpu_to_be_16(0xedcb));
+	uint16_t to_zero =
+	    cksum_update16(before, rte_cpu_to_be_16(0x0001), rte_cpu_to_be_16(0xedcb));
 	EXPECT_EQ(to_zero, 0x0000); // eqn. 2 would give 0xffff here
 	v[2] = 0xed;
 	v[3] = 0xcb;
 	EXPECT_EQ(recompute(v, 4), 0x0000);
 	// And back: an old checksum of 0x0000 updates correctly.
 	EXPECT_EQ(cksum_update16(0x0000, rte_cpu_to_be_16(0xedcb), rte_cpu_to_be_16(0x0001)),
-		  before);
+	          before);
 	// 0x0000 and 0xffff are the same number in one's complement: swapping
 	// one for the other leaves the checksum unchanged.
 	EXPECT_EQ(cksum_update16(before, 0x0000, 0xffff), before);
@@ -209,8 +215,9 @@ TEST(Checksum, AcrossMbufSegmentsOfOddLength) {
 	for (uint32_t off = 0; off < flat.size(); off++) {
 		for (uint32_t len = 0; off + len <= flat.size(); len++) {
 			uint32_t want = cksum_add(flat.data() + off, len, 0x1234);
-			ASSERT_EQ(cksum_reduce(cksum_add_mbuf(head, off, len, 0x1234)), cksum_reduce(want))
-				<< off << "+" << len;
+			ASSERT_EQ(cksum_reduce(cksum_add_mbuf(head, off, len, 0x1234)),
+			          cksum_reduce(want))
+			    << off << "+" << len;
 		}
 	}
 	rte_pktmbuf_free(head);

@@ -31,7 +31,9 @@ TEST(Eth, CapturedArpFrame) {
 	EXPECT_EQ(e->payload().data(), pkts::arp_request + 14);
 }
 
-TEST(Eth, EveryTruncation) { expect_prefixes<eth_view>(B(pkts::arp_request), 14); }
+TEST(Eth, EveryTruncation) {
+	expect_prefixes<eth_view>(B(pkts::arp_request), 14);
+}
 
 TEST(Eth, SingleVlanTag) {
 	auto f = tagged({0x81, 0x00, 0x20, 0x64}); // PCP 1, VID 100

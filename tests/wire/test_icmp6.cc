@@ -12,7 +12,9 @@ using namespace skiff::wire::testing;
 namespace {
 
 // The ICMPv6 bytes of a captured frame (no extension headers).
-bytes icmp6_of(bytes frame) { return frame.subspan(14 + 40); }
+bytes icmp6_of(bytes frame) {
+	return frame.subspan(14 + 40);
+}
 
 std::vector<uint8_t> options_types(const ndp_options &o) {
 	std::vector<uint8_t> t;
@@ -120,8 +122,9 @@ TEST(Ndp, RouterAdvertisementWithPrefix) {
 	EXPECT_EQ(ra->retrans_timer(), 1000u);
 	EXPECT_EQ(ra->source_lladdr()->to_string(), "02:00:00:00:00:fe");
 	EXPECT_EQ(ra->mtu(), 1500u);
-	EXPECT_EQ(options_types(ra->options()),
-		  (std::vector<uint8_t>{ndp_opt::source_lladdr, ndp_opt::mtu, ndp_opt::prefix_info}));
+	EXPECT_EQ(
+	    options_types(ra->options()),
+	    (std::vector<uint8_t>{ndp_opt::source_lladdr, ndp_opt::mtu, ndp_opt::prefix_info}));
 
 	auto opt = ra->options().find(ndp_opt::prefix_info);
 	ASSERT_TRUE(opt);
@@ -141,9 +144,9 @@ TEST(Ndp, PrefixInfoRejectsBadSizes) {
 	ASSERT_TRUE(ra.ok());
 	ndp_option pi = *ra->options().find(ndp_opt::prefix_info);
 	EXPECT_EQ(ndp_prefix_info::parse({pi.type, pi.data.first(22)}).error(),
-		  parse_error::bad_option);
+	          parse_error::bad_option);
 	EXPECT_EQ(ndp_prefix_info::parse(*ra->options().find(ndp_opt::mtu)).error(),
-		  parse_error::bad_option);
+	          parse_error::bad_option);
 	auto v = to_vec(pi.data);
 	v[0] = 129;
 	EXPECT_EQ(ndp_prefix_info::parse({pi.type, v}).error(), parse_error::bad_field);
@@ -185,8 +188,9 @@ TEST(Icmp6, PortUnreachableQuotesPacket) {
 	std::vector<uint8_t> v(head, std::end(head));
 	auto inner = l3_of(B(pkts::udp6_hello));
 	v.insert(v.end(), inner.begin(), inner.end());
-	uint32_t pseudo = ipv6_pseudo_sum(*ipv6_addr::parse("fd00::2"), *ipv6_addr::parse("fd00::1"),
-					  ip_proto::icmpv6, uint32_t(v.size()));
+	uint32_t pseudo =
+	    ipv6_pseudo_sum(*ipv6_addr::parse("fd00::2"), *ipv6_addr::parse("fd00::1"),
+	                    ip_proto::icmpv6, uint32_t(v.size()));
 	EXPECT_EQ(cksum_fold(cksum_add(v, pseudo)), 0);
 	auto icmp = icmp6_view::parse(v);
 	ASSERT_TRUE(icmp.ok());

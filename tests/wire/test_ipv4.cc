@@ -100,8 +100,8 @@ TEST(Ipv4, RecordRouteOptions) {
 	for (size_t n = 0; n < l3.size(); n++) {
 		exact_copy c(l3.first(n));
 		auto want = n < 20   ? parse_error::truncated
-			    : n < 60 ? parse_error::bad_header_length
-				     : parse_error::bad_total_length;
+		            : n < 60 ? parse_error::bad_header_length
+		                     : parse_error::bad_total_length;
 		EXPECT_EQ(ipv4_view::parse(c.get()).error(), want) << n;
 	}
 }
@@ -118,7 +118,7 @@ TEST(Ipv4, Fragments) {
 
 	// The first fragment: the captured headers, then ping's 'A' pattern.
 	const uint8_t head[] = {0x45, 0x00, 0x05, 0xdc, 0x71, 0x8b, 0x20, 0x00, 0x40, 0x01,
-				0xcf, 0x93, 0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02};
+	                        0xcf, 0x93, 0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02};
 	std::vector<uint8_t> f1(head, std::end(head));
 	f1.resize(1500, 0x41);
 	auto ip = ipv4_view::parse(f1);

@@ -13,8 +13,8 @@ namespace {
 
 // An IPv6 packet fd00::1 -> fd00::2 with Next Header @p nh and @p payload.
 std::vector<uint8_t> v6(uint8_t nh, std::vector<uint8_t> payload) {
-	std::vector<uint8_t> v = {0x60, 0, 0, 0, uint8_t(payload.size() >> 8),
-				  uint8_t(payload.size()), nh, 64};
+	std::vector<uint8_t> v = {
+	    0x60, 0, 0, 0, uint8_t(payload.size() >> 8), uint8_t(payload.size()), nh, 64};
 	auto a = *ipv6_addr::parse("fd00::1");
 	auto b = *ipv6_addr::parse("fd00::2");
 	v.insert(v.end(), a.b.begin(), a.b.end());
@@ -36,8 +36,14 @@ std::vector<uint8_t> ext(uint8_t next, uint8_t len = 0) {
 
 std::vector<uint8_t> frag(uint8_t next, uint16_t offset, bool more, uint32_t id) {
 	uint16_t fd = uint16_t(offset | (more ? 1 : 0));
-	return {next, 0, uint8_t(fd >> 8), uint8_t(fd), uint8_t(id >> 24), uint8_t(id >> 16),
-		uint8_t(id >> 8), uint8_t(id)};
+	return {next,
+	        0,
+	        uint8_t(fd >> 8),
+	        uint8_t(fd),
+	        uint8_t(id >> 24),
+	        uint8_t(id >> 16),
+	        uint8_t(id >> 8),
+	        uint8_t(id)};
 }
 
 std::vector<uint8_t> cat(std::initializer_list<std::vector<uint8_t>> parts) {
@@ -136,7 +142,7 @@ TEST(Ipv6, ExtensionOverrunsPayload) {
 	EXPECT_EQ(ipv6_view::parse(v).error(), parse_error::bad_ext_chain);
 	// Fewer than 8 bytes where an extension header must be.
 	EXPECT_EQ(ipv6_view::parse(v6(ip_proto::dstopts, {17, 0, 1, 2})).error(),
-		  parse_error::bad_ext_chain);
+	          parse_error::bad_ext_chain);
 	EXPECT_EQ(ipv6_view::parse(v6(ip_proto::routing, {})).error(), parse_error::bad_ext_chain);
 	// hdr ext len 255 (2048 bytes) in a small packet.
 	v = v6(ip_proto::dstopts, cat({ext(ip_proto::udp), udp8}));
@@ -156,8 +162,8 @@ TEST(Ipv6, ExtensionChainLimits) {
 	EXPECT_EQ(ip->upper_proto(), ip_proto::udp);
 	EXPECT_EQ(ip->upper_offset(), 40u + 64u);
 
-	auto nine = v6(ip_proto::dstopts,
-		       cat({chain, ext(ip_proto::dstopts), ext(ip_proto::udp), udp8}));
+	auto nine =
+	    v6(ip_proto::dstopts, cat({chain, ext(ip_proto::dstopts), ext(ip_proto::udp), udp8}));
 	EXPECT_EQ(ipv6_view::parse(nine).error(), parse_error::bad_ext_chain);
 }
 
@@ -178,7 +184,7 @@ TEST(Ipv6, AuthenticationHeaderLengthUnit) {
 	EXPECT_EQ(ip->upper_offset(), 64u);
 	ah[1] = 5; // 28 bytes: overruns by 4
 	EXPECT_EQ(ipv6_view::parse(v6(ip_proto::ah, cat({ah}))).error(),
-		  parse_error::bad_ext_chain);
+	          parse_error::bad_ext_chain);
 }
 
 TEST(Ipv6, EspAndNoNextHeaderEndTheWalk) {
@@ -208,8 +214,8 @@ TEST(Ipv6, AtomicFragmentIsWalkedThrough) {
 }
 
 TEST(Ipv6, TwoFragmentHeadersRejected) {
-	auto v = v6(ip_proto::fragment,
-		    cat({frag(ip_proto::fragment, 0, false, 7), frag(ip_proto::udp, 0, false, 8), udp8}));
+	auto v = v6(ip_proto::fragment, cat({frag(ip_proto::fragment, 0, false, 7),
+	                                     frag(ip_proto::udp, 0, false, 8), udp8}));
 	EXPECT_EQ(ipv6_view::parse(v).error(), parse_error::bad_ext_chain);
 }
 
@@ -261,7 +267,8 @@ TEST(Ipv6, ExtensionChainPrefixes) {
 	// itself sees every cut.
 	auto full = cat({ext(ip_proto::dstopts, 1), ext(ip_proto::udp), udp8});
 	for (size_t n = 0; n < full.size(); n++) {
-		auto v = v6(ip_proto::hopopts, std::vector<uint8_t>(full.begin(), full.begin() + n));
+		auto v =
+		    v6(ip_proto::hopopts, std::vector<uint8_t>(full.begin(), full.begin() + n));
 		exact_copy c(v);
 		auto r = ipv6_view::parse(c.get());
 		if (n < 24) {

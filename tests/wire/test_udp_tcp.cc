@@ -14,11 +14,17 @@ using namespace skiff::wire::testing;
 
 namespace {
 
-std::string_view text(bytes b) { return {reinterpret_cast<const char *>(b.data()), b.size()}; }
+std::string_view text(bytes b) {
+	return {reinterpret_cast<const char *>(b.data()), b.size()};
+}
 
-bytes tcp_syn_options() { return l3_of(B(pkts::tcp4_syn)).subspan(20 + 20, 20); }
+bytes tcp_syn_options() {
+	return l3_of(B(pkts::tcp4_syn)).subspan(20 + 20, 20);
+}
 
-parse_error opt_error(std::vector<uint8_t> v) { return tcp_options::parse(v).error(); }
+parse_error opt_error(std::vector<uint8_t> v) {
+	return tcp_options::parse(v).error();
+}
 
 } // namespace
 
@@ -69,8 +75,9 @@ TEST(Udp, EveryTruncation) {
 		if (n == d.size()) {
 			EXPECT_TRUE(r.ok());
 		} else {
-			EXPECT_EQ(r.error(), n < 8 ? parse_error::truncated : parse_error::bad_total_length)
-				<< n;
+			EXPECT_EQ(r.error(),
+			          n < 8 ? parse_error::truncated : parse_error::bad_total_length)
+			    << n;
 		}
 	}
 }
@@ -160,8 +167,8 @@ TEST(Tcp, EveryTruncation) {
 			EXPECT_TRUE(r.ok());
 		} else {
 			EXPECT_EQ(r.error(),
-				  n < 20 ? parse_error::truncated : parse_error::bad_header_length)
-				<< n;
+			          n < 20 ? parse_error::truncated : parse_error::bad_header_length)
+			    << n;
 		}
 	}
 }
@@ -170,7 +177,8 @@ TEST(Tcp, DataOffsetIsAClaim) {
 	auto seg = to_vec(l3_of(B(pkts::tcp4_syn)).subspan(20));
 	for (uint8_t doff : {0, 1, 4, 11, 15}) {
 		seg[12] = uint8_t(doff << 4);
-		EXPECT_EQ(tcp_view::parse(seg).error(), parse_error::bad_header_length) << int(doff);
+		EXPECT_EQ(tcp_view::parse(seg).error(), parse_error::bad_header_length)
+		    << int(doff);
 	}
 	seg[12] = 5 << 4;
 	auto t = tcp_view::parse(seg);
@@ -194,15 +202,15 @@ TEST(TcpOptions, EveryTruncation) {
 }
 
 TEST(TcpOptions, MalformedLengths) {
-	EXPECT_EQ(opt_error({30, 0, 1, 1}), parse_error::bad_option);    // len 0
-	EXPECT_EQ(opt_error({30, 1, 1, 1}), parse_error::bad_option);    // len 1
-	EXPECT_EQ(opt_error({30, 6, 1, 1}), parse_error::bad_option);    // overrun
-	EXPECT_EQ(opt_error({1, 1, 1, 2}), parse_error::bad_option);     // kind without length
-	EXPECT_EQ(opt_error({2, 3, 5, 1}), parse_error::bad_option);     // MSS len 3
-	EXPECT_EQ(opt_error({3, 4, 7, 0}), parse_error::bad_option);     // WS len 4
-	EXPECT_EQ(opt_error({4, 3, 0, 1}), parse_error::bad_option);     // SACK-perm len 3
+	EXPECT_EQ(opt_error({30, 0, 1, 1}), parse_error::bad_option); // len 0
+	EXPECT_EQ(opt_error({30, 1, 1, 1}), parse_error::bad_option); // len 1
+	EXPECT_EQ(opt_error({30, 6, 1, 1}), parse_error::bad_option); // overrun
+	EXPECT_EQ(opt_error({1, 1, 1, 2}), parse_error::bad_option);  // kind without length
+	EXPECT_EQ(opt_error({2, 3, 5, 1}), parse_error::bad_option);  // MSS len 3
+	EXPECT_EQ(opt_error({3, 4, 7, 0}), parse_error::bad_option);  // WS len 4
+	EXPECT_EQ(opt_error({4, 3, 0, 1}), parse_error::bad_option);  // SACK-perm len 3
 	EXPECT_EQ(opt_error({8, 8, 0, 0, 0, 0, 0, 0}), parse_error::bad_option); // TS len 8
-	EXPECT_EQ(opt_error({5, 2, 1, 1}), parse_error::bad_option);     // SACK, no block
+	EXPECT_EQ(opt_error({5, 2, 1, 1}), parse_error::bad_option);             // SACK, no block
 	EXPECT_EQ(opt_error({5, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), parse_error::bad_option);
 	std::vector<uint8_t> five(42, 0);
 	five[0] = 5;
@@ -224,7 +232,8 @@ TEST(TcpOptions, SackBlocks) {
 	std::vector<uint8_t> v = {1, 1, 5, 26};
 	for (uint32_t i = 1; i <= 6; i++) {
 		uint32_t x = i * 1000;
-		v.insert(v.end(), {uint8_t(x >> 24), uint8_t(x >> 16), uint8_t(x >> 8), uint8_t(x)});
+		v.insert(v.end(),
+		         {uint8_t(x >> 24), uint8_t(x >> 16), uint8_t(x >> 8), uint8_t(x)});
 	}
 	auto o = tcp_options::parse(v);
 	ASSERT_TRUE(o.ok());

@@ -13,12 +13,18 @@
 
 namespace skiff::wire::testing {
 
-template <size_t N> bytes B(const uint8_t (&a)[N]) { return bytes(a, N); }
+template <size_t N> bytes B(const uint8_t (&a)[N]) {
+	return bytes(a, N);
+}
 
 /// The L3 bytes of an untagged Ethernet frame.
-inline bytes l3_of(bytes frame) { return frame.subspan(14); }
+inline bytes l3_of(bytes frame) {
+	return frame.subspan(14);
+}
 
-inline std::vector<uint8_t> to_vec(bytes b) { return {b.begin(), b.end()}; }
+inline std::vector<uint8_t> to_vec(bytes b) {
+	return {b.begin(), b.end()};
+}
 
 /// A heap copy of exactly @p b.size() bytes, so that ASan catches any read
 /// past the end (a span into a larger array would hide it).
@@ -45,7 +51,8 @@ template <typename View> void expect_prefixes(bytes full, size_t ok_from) {
 		if (n < ok_from) {
 			EXPECT_FALSE(r.ok()) << "prefix of " << n << " bytes parsed";
 		} else {
-			EXPECT_TRUE(r.ok()) << "prefix of " << n << " bytes: " << to_string(r.error());
+			EXPECT_TRUE(r.ok())
+			    << "prefix of " << n << " bytes: " << to_string(r.error());
 		}
 	}
 }
