@@ -41,6 +41,9 @@ worker::worker(stack &owner, uint16_t index)
     : _stack(owner), _index(index), _pool(owner.config().pool), _clock(&owner.clk()) {}
 
 worker::~worker() {
+	if (_timers) {
+		_timers->cancel(_age_timer);
+	}
 	for (uint16_t i = 0; i < max_ifaces; i++) {
 		rte_pktmbuf_free_bulk(_tx[i].pkts, _tx[i].n);
 		_tx[i].n = 0;
@@ -60,6 +63,10 @@ result<void> worker::init() {
 	}
 	_arp = std::make_unique<neigh_cache<ipv4_addr>>(std::move(*arp));
 	_nd = std::make_unique<neigh_cache<ipv6_addr>>(std::move(*nd));
+	_timers = std::make_unique<timer_wheel>(_clock->now_ns());
+	_age_timer.fn = on_age_timer;
+	_age_timer.arg = this;
+	_timers->arm(_age_timer, _clock->now_ns() + age_interval_ns);
 	_events = rte_ring_create_elem((base + "_ev").c_str(), sizeof(neigh_event),
 				       event_ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (!_events) {
@@ -86,13 +93,16 @@ void worker::poll() {
 		input(ifc.index, pkts, n);
 	}
 	drain_events();
-	if (_now_ns >= _next_age_ns) {
-		age_neighbours();
-		_next_age_ns = _now_ns + age_interval_ns;
-	}
+	_timers->advance(_now_ns);
 	// Last, so that packets released by another core's neighbour event and
 	// solicitations retried by aging leave in this poll, not the next.
 	flush();
+}
+
+void worker::on_age_timer(timer *t, void *self) {
+	auto *w = static_cast<worker *>(self);
+	w->age_neighbours();
+	w->_timers->arm(*t, w->_now_ns + age_interval_ns);
 }
 
 void worker::input(uint16_t ifc, rte_mbuf **pkts, uint16_t n) {

@@ -10,6 +10,7 @@
 #include "net/iface.h"
 #include "net/neighbor.h"
 #include "time/clock.h"
+#include "time/timer_wheel.h"
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -87,6 +88,10 @@ public:
 	/// Queue a neighbour event from another core (multi-producer safe).
 	void post(const neigh_event &ev);
 
+	/// This core's timers (neighbour aging now; TCP's timers later). They
+	/// fire from poll(), on this lcore.
+	timer_wheel &timers() { return *_timers; }
+
 	uint16_t index() const { return _index; }
 	const core_counters &counters() const { return _counters; }
 	neigh_cache<ipv4_addr> &arp_cache() { return *_arp; }
@@ -135,6 +140,7 @@ private:
 	void learn(uint16_t iface, const Addr &addr, const mac_addr &mac, bool create, bool announce);
 	template <typename Addr> void flush_pending(neigh_entry<Addr> &e);
 	void age_neighbours();
+	static void on_age_timer(timer *t, void *self);
 	template <typename Addr> void age(neigh_cache<Addr> &cache);
 	void drain_events();
 	void drop(rte_mbuf *m, drop_reason r);
@@ -144,7 +150,8 @@ private:
 	rte_mempool *_pool;
 	const clock *_clock;
 	uint64_t _now_ns = 0;
-	uint64_t _next_age_ns = 0;
+	std::unique_ptr<timer_wheel> _timers;
+	timer _age_timer;
 	core_counters _counters;
 	std::unique_ptr<neigh_cache<ipv4_addr>> _arp;
 	std::unique_ptr<neigh_cache<ipv6_addr>> _nd;
