@@ -2,15 +2,20 @@
 # The Linux kernel's own ping against skiff over net_tap, IPv4 and IPv6;
 # malformed frames from scapy counted under named drop reasons; the stack
 # still answering afterwards; telemetry readable with dpdk-telemetry.py.
-# Usage: ping_test.sh BUILD_DIR SOURCE_DIR
+# Usage: ping_test.sh BUILD_DIR SOURCE_DIR [skiff-node options, e.g. --lcores 0-1]
 
 build=$1
 src=$2
+shift 2
 source "$src/tests/e2e/lib.sh"
 require_tap
+if [ "${1:-}" = "--lcores" ] && [ "$(nproc)" -lt 2 ]; then
+	skip_all "needs 2 CPUs for --lcores $2"
+fi
 
-echo "1..9"
-if ! start_node "$build/apps/skiff-node"; then
+echo "1..10"
+PCAP=$(mktemp --suffix=.pcapng)
+if ! start_node "$build/apps/skiff-node" --pcap "$PCAP" "$@"; then
 	not_ok "skiff-node starts on net_tap"
 	exit 1
 fi
@@ -37,5 +42,8 @@ stop_node
 rc=$?
 check "SIGINT stops skiff-node cleanly (exit $rc) with final stats" \
 	bash -c "[ $rc -eq 0 ] && grep -q 'drop ipv4_bad_checksum' '$NODE_LOG'"
+replies=$(tshark -r "$PCAP" -Y "icmp.type == 0 || icmpv6.type == 129" 2>/dev/null | wc -l)
+check "tshark reads the --pcap capture ($replies echo replies)" test "$replies" -ge 50
+rm -f "$PCAP"
 [ $tap_failed -eq 0 ] || { echo "# skiff-node log:"; sed 's/^/# /' "$NODE_LOG"; }
 exit $tap_failed
