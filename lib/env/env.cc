@@ -9,11 +9,14 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
 #include <sched.h>
 #include <sstream>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace skiff {
@@ -49,8 +52,8 @@ void probe_hugepages(system_facts &f, const std::string &meminfo) {
 			if (std::sscanf(de->d_name, "hugepages-%lukB", &kb) != 1) {
 				continue;
 			}
-			uint64_t n = read_number(std::string(base) + "/" + de->d_name +
-						 "/free_hugepages");
+			uint64_t n =
+			    read_number(std::string(base) + "/" + de->d_name + "/free_hugepages");
 			f.free_hugepages += n;
 			f.free_hugepage_mb += n * kb / 1024;
 		}
@@ -87,12 +90,13 @@ std::vector<unsigned> affinity_cpus() {
 	return cpus;
 }
 
-bool has_eal_option(const std::vector<std::string> &words, std::initializer_list<const char *> names) {
+bool has_eal_option(const std::vector<std::string> &words,
+                    std::initializer_list<const char *> names) {
 	return std::any_of(words.begin(), words.end(), [&](const std::string &w) {
 		return std::any_of(names.begin(), names.end(), [&](const char *n) {
 			std::string_view name(n);
-			return w.rfind(name, 0) == 0 &&
-			       (w.size() == name.size() || name.size() == 2 || w[name.size()] == '=');
+			return w.rfind(name, 0) == 0 && (w.size() == name.size() ||
+			                                 name.size() == 2 || w[name.size()] == '=');
 		});
 	});
 }
@@ -115,9 +119,9 @@ result<void> check_lcores(const std::vector<unsigned> &lcores, const system_fact
 	for (unsigned l : lcores) {
 		if (std::find(facts.cpus.begin(), facts.cpus.end(), l) == facts.cpus.end()) {
 			return make_error(-EINVAL, "lcore " + std::to_string(l) +
-							   " does not exist: this machine has CPUs " +
-							   format_cpu_list(facts.cpus) +
-							   "; pick from those with --lcores");
+			                               " does not exist: this machine has CPUs " +
+			                               format_cpu_list(facts.cpus) +
+			                               "; pick from those with --lcores");
 		}
 	}
 	return {};
@@ -128,31 +132,32 @@ result<void> check_memory_source(const options &opts, const system_facts &facts)
 	if (opts.huge == huge_mode::on) {
 		if (facts.free_hugepages == 0) {
 			return make_error(-ENOMEM, std::string("--huge given but no hugepages are "
-							       "free: reserve them with '") +
-							   reserve_hint + "'");
+			                                       "free: reserve them with '") +
+			                               reserve_hint + "'");
 		}
 		if (!facts.hugetlbfs_usable) {
-			return make_error(-EACCES, std::string("--huge given but no hugetlbfs mount "
-							       "is writable: run as root or mount "
-							       "one with '") +
-							   reserve_hint + "'");
+			return make_error(-EACCES,
+			                  std::string("--huge given but no hugetlbfs mount "
+			                              "is writable: run as root or mount "
+			                              "one with '") +
+			                      reserve_hint + "'");
 		}
 		if (facts.free_hugepage_mb < opts.mem_mb) {
-			return make_error(-ENOMEM,
-					  "--huge given but only " +
-						  std::to_string(facts.free_hugepage_mb) +
-						  " MB of hugepages are free for --mem " + mem +
-						  ": lower --mem or reserve more with "
-						  "'dpdk-hugepages.py -p 2M --setup " +
-						  mem + "M'");
+			return make_error(-ENOMEM, "--huge given but only " +
+			                               std::to_string(facts.free_hugepage_mb) +
+			                               " MB of hugepages are free for --mem " +
+			                               mem +
+			                               ": lower --mem or reserve more with "
+			                               "'dpdk-hugepages.py -p 2M --setup " +
+			                               mem + "M'");
 		}
 		return {};
 	}
 	if (!use_hugepages(opts, facts) && facts.mem_available_mb != 0 &&
 	    opts.mem_mb > facts.mem_available_mb) {
 		return make_error(-ENOMEM, "--mem " + mem + " MB is more than the " +
-						   std::to_string(facts.mem_available_mb) +
-						   " MB of memory available: lower --mem");
+		                               std::to_string(facts.mem_available_mb) +
+		                               " MB of memory available: lower --mem");
 	}
 	return {};
 }
@@ -160,7 +165,7 @@ result<void> check_memory_source(const options &opts, const system_facts &facts)
 // Device selection: allowlist PCI ports so the EAL probes only those, and
 // keep the PCI bus out of the way when no port is a PCI device.
 result<void> add_device_args(const options &opts, const std::vector<std::string> &raw,
-			     std::vector<std::string> &args) {
+                             std::vector<std::string> &args) {
 	bool any_pci = false;
 	for (const auto &p : opts.ports) {
 		if (is_pci_address(p)) {
@@ -171,7 +176,7 @@ result<void> add_device_args(const options &opts, const std::vector<std::string>
 	}
 	if (any_pci && has_eal_option(raw, {"-b", "--block"})) {
 		return make_error(-EINVAL, "--eal blocks PCI devices (-b) but a --port is a PCI "
-					   "address, which allowlists it: drop the -b");
+		                           "address, which allowlists it: drop the -b");
 	}
 	if (!any_pci && !has_eal_option(raw, {"-a", "--allow", "-b", "--block", "--no-pci"})) {
 		args.push_back("--no-pci");
@@ -184,7 +189,7 @@ result<void> add_device_args(const options &opts, const std::vector<std::string>
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_sigints{0};
 static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free,
-	      "the signal handler needs lock-free atomics");
+              "the signal handler needs lock-free atomics");
 
 struct sigaction g_old_sigint;
 struct sigaction g_old_sigterm;
@@ -223,8 +228,8 @@ std::vector<char *> g_eal_argp;
 
 // Files a primary EAL leaves in its runtime directory.
 bool is_eal_runtime_file(std::string_view name) {
-	for (std::string_view prefix : {"config", "hugepage_info", "fbarray_", "mp_socket",
-					"dpdk_telemetry", "telemetry"}) {
+	for (std::string_view prefix :
+	     {"config", "hugepage_info", "fbarray_", "mp_socket", "dpdk_telemetry", "telemetry"}) {
 		if (name.substr(0, prefix.size()) == prefix) {
 			return true;
 		}
@@ -232,7 +237,9 @@ bool is_eal_runtime_file(std::string_view name) {
 	return false;
 }
 
-void remove_runtime_dir(const std::string &dir) {
+} // namespace
+
+void remove_eal_runtime_dir(const std::string &dir) {
 	DIR *d = opendir(dir.c_str());
 	if (d == nullptr) {
 		return;
@@ -263,27 +270,56 @@ void remove_runtime_dir(const std::string &dir) {
 	}
 }
 
+namespace {
+
 void log_hugepage_choice(const options &opts, const system_facts &facts) {
 	if (opts.huge != huge_mode::automatic || use_hugepages(opts, facts)) {
 		return;
 	}
 	if (facts.free_hugepages == 0) {
 		spdlog::info("no hugepages reserved: running without them (--no-huge, {} MB); "
-			     "reserve some with dpdk-hugepages.py for speed",
-			     opts.mem_mb);
+		             "reserve some with dpdk-hugepages.py for speed",
+		             opts.mem_mb);
 	} else if (!facts.hugetlbfs_usable) {
 		spdlog::info("hugepages are reserved but no hugetlbfs mount is writable: running "
-			     "without them (--no-huge, {} MB); mount one with dpdk-hugepages.py "
-			     "for speed",
-			     opts.mem_mb);
+		             "without them (--no-huge, {} MB); mount one with dpdk-hugepages.py "
+		             "for speed",
+		             opts.mem_mb);
 	} else {
 		spdlog::info("only {} MB of hugepages free, less than --mem {}: running without "
-			     "them (--no-huge); reserve more with dpdk-hugepages.py for speed",
-			     facts.free_hugepage_mb, opts.mem_mb);
+		             "them (--no-huge); reserve more with dpdk-hugepages.py for speed",
+		             facts.free_hugepage_mb, opts.mem_mb);
 	}
 }
 
 } // namespace
+
+std::string eal_runtime_dir(std::string_view file_prefix) {
+	std::string base = "/var/run";
+	if (getuid() != 0) {
+		const char *xdg = std::getenv("XDG_RUNTIME_DIR");
+		base = xdg != nullptr ? xdg : "/tmp";
+	}
+	return base + "/dpdk/" + std::string(file_prefix);
+}
+
+bool runtime_dir_in_use(const std::string &dir) {
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	std::string path = dir + "/mp_socket";
+	if (path.size() >= sizeof(addr.sun_path)) {
+		return false;
+	}
+	std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return false;
+	}
+	// A datagram connect only succeeds when someone has the path bound.
+	bool live = connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0;
+	close(fd);
+	return live;
+}
 
 system_facts probe_system() {
 	system_facts f;
@@ -322,8 +358,8 @@ result<std::vector<std::string>> build_eal_args(const options &opts, const syste
 	bool huge = use_hugepages(opts, facts);
 	if (!huge && has_eal_option(raw, {"--in-memory"})) {
 		return make_error(-EINVAL, "--eal '--in-memory' cannot run without hugepages: "
-					   "drop it (--file-prefix keeps instances apart) or "
-					   "reserve hugepages");
+		                           "drop it (--file-prefix keeps instances apart) or "
+		                           "reserve hugepages");
 	}
 
 	auto level = parse_level(opts.log_level).value_or(spdlog::level::info);
@@ -335,11 +371,11 @@ result<std::vector<std::string>> build_eal_args(const options &opts, const syste
 	std::replace(lcore_list.begin(), lcore_list.end(), ' ', ',');
 
 	std::vector<std::string> args = {
-		"--log-level=" + std::to_string(eal_log_level(level)),
-		"--file-prefix=" + effective_file_prefix(opts),
-		"-l",
-		lcore_list,
-		"--main-lcore=" + lcore_ids.front(),
+	    "--log-level=" + std::to_string(eal_log_level(level)),
+	    "--file-prefix=" + effective_file_prefix(opts),
+	    "-l",
+	    lcore_list,
+	    "--main-lcore=" + lcore_ids.front(),
 	};
 	if (level >= spdlog::level::info) {
 		// Telemetry warns at every start that it has no legacy socket;
@@ -363,12 +399,12 @@ result<std::vector<std::string>> build_eal_args(const options &opts, const syste
 }
 
 error describe_eal_failure(int eal_errno, const std::vector<std::string> &eal_args,
-			   const std::string &file_prefix) {
+                           const std::string &file_prefix) {
 	std::string msg;
 	switch (eal_errno) {
 	case EACCES:
 		msg = std::string("permission denied while setting up hugepages: run as root, "
-				  "mount hugetlbfs with '") +
+		                  "mount hugetlbfs with '") +
 		      reserve_hint + "', or pass --no-huge";
 		break;
 	case ENOMEM:
@@ -408,6 +444,39 @@ error describe_eal_failure(int eal_errno, const std::vector<std::string> &eal_ar
 	return make_error(eal_errno != 0 ? -eal_errno : -EIO, std::move(msg));
 }
 
+namespace {
+
+// Run rte_eal_init() on prog + args with DPDK's log routed to spdlog.
+// Returns the log stream on success; on failure the error to report.
+result<FILE *> start_eal(const char *prog, const std::vector<std::string> &args,
+                         const std::string &file_prefix) {
+	FILE *stream = open_dpdk_log_stream();
+	if (stream != nullptr) {
+		rte_openlog_stream(stream);
+	}
+	g_eal_taken.store(true);
+	g_eal_argv = {prog != nullptr ? prog : "skiff"};
+	g_eal_argv.insert(g_eal_argv.end(), args.begin(), args.end());
+	g_eal_argp.clear();
+	for (auto &a : g_eal_argv) {
+		g_eal_argp.push_back(a.data());
+	}
+	g_eal_argp.push_back(nullptr);
+
+	rte_errno = 0;
+	if (rte_eal_init(int(g_eal_argv.size()), g_eal_argp.data()) < 0) {
+		int err = rte_errno;
+		rte_openlog_stream(nullptr);
+		if (stream != nullptr) {
+			std::fclose(stream);
+		}
+		return describe_eal_failure(err, args, file_prefix);
+	}
+	return stream;
+}
+
+} // namespace
+
 result<env> env::init(const options &opts, const char *prog_name) {
 	if (auto r = validate(opts); !r) {
 		return r.err();
@@ -421,49 +490,37 @@ result<env> env::init(const options &opts, const char *prog_name) {
 	if (!args) {
 		return args.err();
 	}
+	std::string prefix = effective_file_prefix(opts);
+	if (runtime_dir_in_use(eal_runtime_dir(prefix))) {
+		return make_error(-EADDRINUSE, "--file-prefix " + prefix +
+		                                   " is in use by a running DPDK process: pick "
+		                                   "another name");
+	}
 	log_hugepage_choice(opts, facts);
 	spdlog::debug("EAL arguments: {}", join(args.value()));
+	auto stream = start_eal(prog_name, args.value(), prefix);
+	if (!stream) {
+		return stream.err();
+	}
 
 	env e;
-	e._log_stream = open_dpdk_log_stream();
-	if (e._log_stream != nullptr) {
-		rte_openlog_stream(e._log_stream);
-	}
-	g_eal_taken.store(true);
-	g_eal_argv = {prog_name != nullptr ? prog_name : "skiff"};
-	g_eal_argv.insert(g_eal_argv.end(), args.value().begin(), args.value().end());
-	g_eal_argp.clear();
-	for (auto &a : g_eal_argv) {
-		g_eal_argp.push_back(a.data());
-	}
-	g_eal_argp.push_back(nullptr);
-
-	e._file_prefix = effective_file_prefix(opts);
-	rte_errno = 0;
-	if (rte_eal_init(int(g_eal_argv.size()), g_eal_argp.data()) < 0) {
-		int err = rte_errno;
-		rte_openlog_stream(nullptr);
-		if (e._log_stream != nullptr) {
-			std::fclose(e._log_stream);
-			e._log_stream = nullptr;
-		}
-		return describe_eal_failure(err, args.value(), e._file_prefix);
-	}
 	e._owner = true;
+	e._log_stream = stream.value();
 	e._hugepages = use_hugepages(opts, facts);
 	e._lcores = parse_lcore_list(opts.lcores).value();
+	e._file_prefix = std::move(prefix);
 	e._runtime_dir = rte_eal_get_runtime_dir();
 	g_telemetry_path = e._runtime_dir + "/dpdk_telemetry.v2";
 	spdlog::debug("telemetry socket {}: connect with 'dpdk-telemetry.py -f {}'",
-		      g_telemetry_path, e._file_prefix);
+	              g_telemetry_path, e._file_prefix);
 	install_signal_handlers();
 	return result<env>(std::move(e));
 }
 
 env::env(env &&other) noexcept
-	: _owner(std::exchange(other._owner, false)), _hugepages(other._hugepages),
-	  _log_stream(std::exchange(other._log_stream, nullptr)), _lcores(std::move(other._lcores)),
-	  _file_prefix(std::move(other._file_prefix)), _runtime_dir(std::move(other._runtime_dir)) {}
+    : _owner(std::exchange(other._owner, false)), _hugepages(other._hugepages),
+      _log_stream(std::exchange(other._log_stream, nullptr)), _lcores(std::move(other._lcores)),
+      _file_prefix(std::move(other._file_prefix)), _runtime_dir(std::move(other._runtime_dir)) {}
 
 env &env::operator=(env &&other) noexcept {
 	if (this != &other) {
@@ -478,7 +535,9 @@ env &env::operator=(env &&other) noexcept {
 	return *this;
 }
 
-env::~env() { release(); }
+env::~env() {
+	release();
+}
 
 void env::release() {
 	if (!_owner) {
@@ -496,15 +555,21 @@ void env::release() {
 		_log_stream = nullptr;
 	}
 	if (primary && !_runtime_dir.empty()) {
-		remove_runtime_dir(_runtime_dir);
+		remove_eal_runtime_dir(_runtime_dir);
 	}
 	g_telemetry_path.clear();
 }
 
-bool env::stop_requested() { return g_stop.load(std::memory_order_acquire); }
+bool env::stop_requested() {
+	return g_stop.load(std::memory_order_acquire);
+}
 
-void env::request_stop() { g_stop.store(true, std::memory_order_release); }
+void env::request_stop() {
+	g_stop.store(true, std::memory_order_release);
+}
 
-const char *env::telemetry_socket_hint() { return g_telemetry_path.c_str(); }
+const char *env::telemetry_socket_hint() {
+	return g_telemetry_path.c_str();
+}
 
 } // namespace skiff

@@ -21,17 +21,18 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace skiff {
 
 /// What the machine offers, as far as EAL arguments are concerned.
 struct system_facts {
-	uint64_t free_hugepages = 0;    ///< free hugepages, all sizes together
-	uint64_t free_hugepage_mb = 0;  ///< their total size in MB
-	bool hugetlbfs_usable = false;  ///< a hugetlbfs mount this user can write to
-	uint64_t mem_available_mb = 0;  ///< MemAvailable from /proc/meminfo, 0 if unknown
-	std::vector<unsigned> cpus;     ///< CPUs this process may run on (affinity mask)
+	uint64_t free_hugepages = 0;   ///< free hugepages, all sizes together
+	uint64_t free_hugepage_mb = 0; ///< their total size in MB
+	bool hugetlbfs_usable = false; ///< a hugetlbfs mount this user can write to
+	uint64_t mem_available_mb = 0; ///< MemAvailable from /proc/meminfo, 0 if unknown
+	std::vector<unsigned> cpus;    ///< CPUs this process may run on (affinity mask)
 };
 
 /// Read free hugepages (/sys/kernel/mm/hugepages, else /proc/meminfo), hugetlbfs
@@ -59,7 +60,23 @@ result<std::vector<std::string>> build_eal_args(const options &opts, const syste
  * @param file_prefix the --file-prefix in use
  */
 error describe_eal_failure(int eal_errno, const std::vector<std::string> &eal_args,
-			   const std::string &file_prefix);
+                           const std::string &file_prefix);
+
+/// The runtime directory the EAL uses for @p file_prefix: /var/run/dpdk/<prefix>
+/// for root, else $XDG_RUNTIME_DIR/dpdk/<prefix> or /tmp/dpdk/<prefix>.
+std::string eal_runtime_dir(std::string_view file_prefix);
+
+/// True when a live EAL process listens on the multi-process socket in @p dir
+/// (in no-huge mode the EAL itself does not stop two primaries sharing a prefix).
+bool runtime_dir_in_use(const std::string &dir);
+
+/**
+ * Remove an EAL runtime directory after rte_eal_cleanup() if it holds only
+ * the EAL's own files (config, fbarray_*, mp_socket*, dpdk_telemetry.*,
+ * hugepage_info); anything else and it is left alone. For programs that
+ * drive rte_eal_init() themselves (test mains); env does this on its own.
+ */
+void remove_eal_runtime_dir(const std::string &dir);
 
 /// The EAL for this process. Move-only; at most one exists per process.
 class env {

@@ -15,9 +15,9 @@ std::optional<spdlog::level::level_enum> parse_level(std::string_view name) {
 		level_enum level;
 	};
 	static constexpr entry table[] = {
-		{"trace", trace}, {"debug", debug}, {"info", info},	    {"warn", warn},
-		{"warning", warn}, {"error", err},  {"err", err},	    {"critical", critical},
-		{"off", off},
+	    {"trace", trace}, {"debug", debug},       {"info", info},
+	    {"warn", warn},   {"warning", warn},      {"error", err},
+	    {"err", err},     {"critical", critical}, {"off", off},
 	};
 	for (const auto &e : table) {
 		if (e.name == name) {

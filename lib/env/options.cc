@@ -17,7 +17,9 @@ namespace skiff {
 
 namespace {
 
-error invalid(std::string message) { return make_error(-EINVAL, std::move(message)); }
+error invalid(std::string message) {
+	return make_error(-EINVAL, std::move(message));
+}
 
 bool parse_unsigned(std::string_view s, unsigned &out) {
 	if (s.empty() || s.size() > 9) {
@@ -28,8 +30,9 @@ bool parse_unsigned(std::string_view s, unsigned &out) {
 }
 
 bool is_hex(std::string_view s, size_t len) {
-	return s.size() == len &&
-	       std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit((unsigned char)c); });
+	return s.size() == len && std::all_of(s.begin(), s.end(), [](char c) {
+		       return std::isxdigit((unsigned char)c);
+	       });
 }
 
 // Parse an address without prefix into bytes; returns the family or 0.
@@ -57,7 +60,7 @@ result<void> check_unicast(std::string_view text, int family, const unsigned cha
 	}
 	if (bad) {
 		return invalid(std::string(text) +
-			       ": not a unicast address (unspecified, broadcast or multicast)");
+		               ": not a unicast address (unspecified, broadcast or multicast)");
 	}
 	return {};
 }
@@ -69,14 +72,14 @@ struct eal_conflict {
 	const char *hint;
 };
 constexpr eal_conflict eal_conflicts[] = {
-	{"-l", "use --lcores (the first listed lcore is the main one)"},
-	{"-c", "use --lcores (the first listed lcore is the main one)"},
-	{"--lcores", "use skiff's --lcores (the first listed lcore is the main one)"},
-	{"--main-lcore", "use --lcores (the first listed lcore is the main one)"},
-	{"-m", "use --mem"},
-	{"--no-huge", "use skiff's --no-huge"},
-	{"--file-prefix", "use skiff's --file-prefix"},
-	{"--no-telemetry", "skiff exposes its counters through telemetry; drop it"},
+    {"-l", "use --lcores (the first listed lcore is the main one)"},
+    {"-c", "use --lcores (the first listed lcore is the main one)"},
+    {"--lcores", "use skiff's --lcores (the first listed lcore is the main one)"},
+    {"--main-lcore", "use --lcores (the first listed lcore is the main one)"},
+    {"-m", "use --mem"},
+    {"--no-huge", "use skiff's --no-huge"},
+    {"--file-prefix", "use skiff's --file-prefix"},
+    {"--no-telemetry", "skiff exposes its counters through telemetry; drop it"},
 };
 
 bool matches_eal_option(std::string_view word, std::string_view name) {
@@ -107,11 +110,13 @@ result<void> check_raw_eal(std::string_view raw) {
 
 result<void> check_file_prefix(std::string_view p) {
 	if (p.empty() || p.size() > 64 || p[0] == '-' || p[0] == '.') {
-		return invalid("'" + std::string(p) + "': use 1-64 characters, not starting with '-' or '.'");
+		return invalid("'" + std::string(p) +
+		               "': use 1-64 characters, not starting with '-' or '.'");
 	}
 	for (char c : p) {
 		if (!std::isalnum((unsigned char)c) && c != '-' && c != '_' && c != '.') {
-			return invalid("'" + std::string(p) + "': use only letters, digits, '-', '_' and '.'");
+			return invalid("'" + std::string(p) +
+			               "': use only letters, digits, '-', '_' and '.'");
 		}
 	}
 	return {};
@@ -129,12 +134,12 @@ result<void> check_gateways(const options &o) {
 		bool six = is_ipv6(g);
 		if (++(six ? v6 : v4) > 1) {
 			return invalid(std::string("--gateway given twice for ") +
-				       (six ? "IPv6" : "IPv4") + ": keep one per address family");
+			               (six ? "IPv6" : "IPv4") + ": keep one per address family");
 		}
 		if ((six ? addr6 : addr4) == 0) {
 			return invalid("--gateway " + g + " has no " + (six ? "IPv6" : "IPv4") +
-				       " --addr to reach it: add one, e.g. --addr " +
-				       (six ? "2001:2::2/64" : "198.18.0.2/24"));
+			               " --addr to reach it: add one, e.g. --addr " +
+			               (six ? "2001:2::2/64" : "198.18.0.2/24"));
 		}
 	}
 	return {};
@@ -148,8 +153,8 @@ constexpr uint64_t eal_overhead_mb = 32;
 
 result<void> check_memory(const options &o) {
 	if (o.mem_mb < min_mem_mb) {
-		return invalid("--mem " + std::to_string(o.mem_mb) + " is too small: use at least " +
-			       std::to_string(min_mem_mb));
+		return invalid("--mem " + std::to_string(o.mem_mb) +
+		               " is too small: use at least " + std::to_string(min_mem_mb));
 	}
 	if (o.mbufs == 0) {
 		return invalid("--mbufs must be at least 1 (8191 is a good default)");
@@ -157,9 +162,9 @@ result<void> check_memory(const options &o) {
 	uint64_t pool_mb = (uint64_t(o.mbufs) * mbuf_footprint + (1 << 20) - 1) >> 20;
 	if (pool_mb + eal_overhead_mb > o.mem_mb) {
 		return invalid("--mbufs " + std::to_string(o.mbufs) + " needs about " +
-			       std::to_string(pool_mb) + " MB but --mem is " +
-			       std::to_string(o.mem_mb) + " MB: raise --mem to " +
-			       std::to_string(pool_mb + eal_overhead_mb) + " or lower --mbufs");
+		               std::to_string(pool_mb) + " MB but --mem is " +
+		               std::to_string(o.mem_mb) + " MB: raise --mem to " +
+		               std::to_string(pool_mb + eal_overhead_mb) + " or lower --mbufs");
 	}
 	return {};
 }
@@ -170,8 +175,9 @@ result<void> check_ports(const std::vector<std::string> &ports) {
 		if (p.empty() || std::any_of(p.begin(), p.end(), [](char c) {
 			    return std::isspace((unsigned char)c);
 		    })) {
-			return invalid("--port '" + p +
-				       "': give device arguments without spaces, e.g. net_tap0,iface=tap0");
+			return invalid(
+			    "--port '" + p +
+			    "': give device arguments without spaces, e.g. net_tap0,iface=tap0");
 		}
 		if (std::find(ports.begin(), ports.begin() + i, p) != ports.begin() + i) {
 			return invalid("--port " + p + " given twice: list each port once");
@@ -183,11 +189,11 @@ result<void> check_ports(const std::vector<std::string> &ports) {
 // Adapt a result-returning check to a CLI11 validator (empty string = valid).
 template <typename F> CLI::Validator validator(F check, const char *name) {
 	return CLI::Validator(
-		[check](std::string &value) -> std::string {
-			auto r = check(value);
-			return r ? std::string() : r.err().message;
-		},
-		"", name);
+	    [check](std::string &value) -> std::string {
+		    auto r = check(value);
+		    return r ? std::string() : r.err().message;
+	    },
+	    "", name);
 }
 
 } // namespace
@@ -196,7 +202,8 @@ result<std::vector<unsigned>> parse_lcore_list(std::string_view list) {
 	std::vector<unsigned> out;
 	std::string_view rest = list;
 	auto bad = [&] {
-		return invalid("'" + std::string(list) + "': use a list like 0, 0-1 or 0,2 (no spaces)");
+		return invalid("'" + std::string(list) +
+		               "': use a list like 0, 0-1 or 0,2 (no spaces)");
 	};
 	if (list.empty()) {
 		return bad();
@@ -215,14 +222,15 @@ result<std::vector<unsigned>> parse_lcore_list(std::string_view list) {
 			return bad();
 		}
 		if (last >= RTE_MAX_LCORE) {
-			return invalid("'" + std::string(list) + "': lcore " + std::to_string(last) +
-				       " is above DPDK's limit: use lcores below " +
-				       std::to_string(RTE_MAX_LCORE));
+			return invalid("'" + std::string(list) + "': lcore " +
+			               std::to_string(last) +
+			               " is above DPDK's limit: use lcores below " +
+			               std::to_string(RTE_MAX_LCORE));
 		}
 		for (unsigned l = first; l <= last; l++) {
 			if (std::find(out.begin(), out.end(), l) != out.end()) {
 				return invalid("'" + std::string(list) + "': lcore " +
-					       std::to_string(l) + " is listed twice");
+				               std::to_string(l) + " is listed twice");
 			}
 			out.push_back(l);
 		}
@@ -295,7 +303,7 @@ result<std::vector<std::string>> split_args(std::string_view raw) {
 	}
 	if (quote) {
 		return invalid(std::string("unterminated ") + quote + " quote in '" +
-			       std::string(raw) + "'");
+		               std::string(raw) + "'");
 	}
 	if (in_word) {
 		words.push_back(std::move(cur));
@@ -312,7 +320,7 @@ result<void> check_ip(std::string_view ip) {
 	int family = parse_address(ip, bytes);
 	if (family == 0) {
 		return invalid(std::string(ip) +
-			       ": not an IPv4 or IPv6 address (e.g. 198.18.0.1 or 2001:2::1)");
+		               ": not an IPv4 or IPv6 address (e.g. 198.18.0.1 or 2001:2::1)");
 	}
 	return check_unicast(ip, family, bytes);
 }
@@ -322,30 +330,31 @@ result<void> check_cidr(std::string_view cidr) {
 	if (auto at = cidr.find('@'); at != std::string_view::npos) {
 		unsigned port;
 		if (!parse_unsigned(cidr.substr(at + 1), port)) {
-			return invalid(std::string(cidr) + ": after '@' comes a port index (0 for the "
-							   "first --port)");
+			return invalid(std::string(cidr) +
+			               ": after '@' comes a port index (0 for the "
+			               "first --port)");
 		}
 		cidr = cidr.substr(0, at);
 	}
 	auto slash = cidr.find('/');
 	if (slash == std::string_view::npos) {
 		return invalid(std::string(cidr) + ": missing prefix length: write it as " +
-			       std::string(cidr) + (is_ipv6(cidr) ? "/64" : "/24"));
+		               std::string(cidr) + (is_ipv6(cidr) ? "/64" : "/24"));
 	}
 	std::string_view addr = cidr.substr(0, slash);
 	unsigned char bytes[16];
 	int family = parse_address(addr, bytes);
 	if (family == 0) {
 		return invalid(std::string(cidr) + ": '" + std::string(addr) +
-			       "' is not an IPv4 or IPv6 address (e.g. 198.18.0.2/24 or "
-			       "2001:2::2/64)");
+		               "' is not an IPv4 or IPv6 address (e.g. 198.18.0.2/24 or "
+		               "2001:2::2/64)");
 	}
 	unsigned max = family == AF_INET ? 32 : 128;
 	unsigned len;
 	if (!parse_unsigned(cidr.substr(slash + 1), len) || len == 0 || len > max) {
 		return invalid(std::string(cidr) + ": prefix length must be 1-" +
-			       std::to_string(max) + " for " +
-			       (family == AF_INET ? "IPv4" : "IPv6"));
+		               std::to_string(max) + " for " +
+		               (family == AF_INET ? "IPv4" : "IPv6"));
 	}
 	return check_unicast(cidr, family, bytes);
 }
@@ -390,11 +399,11 @@ result<void> validate(const options &o) {
 	}
 	if (!parse_level(o.log_level)) {
 		return invalid("--log-level '" + o.log_level +
-			       "': use trace, debug, info, warn, error, critical or off");
+		               "': use trace, debug, info, warn, error, critical or off");
 	}
 	if (!std::isfinite(o.duration) || o.duration < 0) {
 		return invalid("--duration must be 0 (run until a signal) or a positive number "
-			       "of seconds");
+		               "of seconds");
 	}
 	if (!o.file_prefix.empty()) {
 		if (auto r = check_file_prefix(o.file_prefix); !r) {
@@ -406,78 +415,80 @@ result<void> validate(const options &o) {
 
 void add_common_options(CLI::App &app, options &o) {
 	app.add_option("--port", o.ports,
-		       "DPDK device to use, repeatable: a PCI address (0000:01:00.0) or a "
-		       "vdev (net_tap0,iface=tap0)")
-		->type_name("DEVARGS")
-		->allow_extra_args(false);
+	               "DPDK device to use, repeatable: a PCI address (0000:01:00.0) or a "
+	               "vdev (net_tap0,iface=tap0)")
+	    ->type_name("DEVARGS")
+	    ->allow_extra_args(false);
 	app.add_option("--lcores", o.lcores,
-		       "Worker lcores (0, 0-1, 0,2); the first is the main lcore")
-		->type_name("LIST")
-		->capture_default_str()
-		->check(validator([](const std::string &v) { return parse_lcore_list(v); },
-				  "LCORES"));
-	app.add_option("--addr", o.addrs, "Interface address, repeatable (198.18.0.2/24, 2001:2::2/64)")
-		->type_name("CIDR")
-		->allow_extra_args(false)
-		->check(validator([](const std::string &v) { return check_cidr(v); }, "CIDR"));
+	               "Worker lcores (0, 0-1, 0,2); the first is the main lcore")
+	    ->type_name("LIST")
+	    ->capture_default_str()
+	    ->check(validator([](const std::string &v) { return parse_lcore_list(v); }, "LCORES"));
+	app.add_option("--addr", o.addrs,
+	               "Interface address, repeatable (198.18.0.2/24, 2001:2::2/64); "
+	               "ADDR/LEN@N puts it on the N-th --port (default 0)")
+	    ->type_name("CIDR[@N]")
+	    ->allow_extra_args(false)
+	    ->check(validator([](const std::string &v) { return check_cidr(v); }, "CIDR"));
 	app.add_option("--gateway", o.gateways, "Default gateway; at most one IPv4 and one IPv6")
-		->type_name("IP")
-		->allow_extra_args(false)
-		->check(validator([](const std::string &v) { return check_ip(v); }, "IP"));
+	    ->type_name("IP")
+	    ->allow_extra_args(false)
+	    ->check(validator([](const std::string &v) { return check_ip(v); }, "IP"));
 	app.add_option("--eal", o.eal,
-		       "Raw EAL arguments passed through, e.g. --eal=\"--vdev=net_null0\"")
-		->type_name("\"ARGS\"")
-		->check(validator([](const std::string &v) { return check_raw_eal(v); }, "EAL"));
+	               "Raw EAL arguments passed through, e.g. --eal=\"--vdev=net_null0\"")
+	    ->type_name("\"ARGS\"")
+	    ->check(validator([](const std::string &v) { return check_raw_eal(v); }, "EAL"));
 	app.add_option("--log-level", o.log_level,
-		       "trace, debug, info, warn, error, critical or off")
-		->type_name("LEVEL")
-		->capture_default_str()
-		->check(validator(
-			[](const std::string &v) -> result<void> {
-				if (parse_level(v)) {
-					return {};
-				}
-				return invalid("'" + v + "': use trace, debug, info, warn, error, "
-							 "critical or off");
-			},
-			"LEVEL"));
-	app.add_option("--stats", o.stats_interval, "Seconds between stats prints (0 = only at exit)")
-		->type_name("N")
-		->capture_default_str();
+	               "trace, debug, info, warn, error, critical or off")
+	    ->type_name("LEVEL")
+	    ->capture_default_str()
+	    ->check(validator(
+	        [](const std::string &v) -> result<void> {
+		        if (parse_level(v)) {
+			        return {};
+		        }
+		        return invalid("'" + v +
+		                       "': use trace, debug, info, warn, error, "
+		                       "critical or off");
+	        },
+	        "LEVEL"));
+	app.add_option("--stats", o.stats_interval,
+	               "Seconds between stats prints (0 = only at exit)")
+	    ->type_name("N")
+	    ->capture_default_str();
 	app.add_option("--duration", o.duration, "Seconds to run (0 = until SIGINT/SIGTERM)")
-		->type_name("S")
-		->capture_default_str()
-		->check(CLI::NonNegativeNumber);
+	    ->type_name("S")
+	    ->capture_default_str()
+	    ->check(CLI::NonNegativeNumber);
 	app.add_option("--pcap", o.pcap, "Write the packets ports see to this pcap file")
-		->type_name("FILE");
+	    ->type_name("FILE");
 	app.add_option("--mem", o.mem_mb, "Memory for the EAL in MB")
-		->type_name("MB")
-		->capture_default_str()
-		->check(validator(
-			[](const std::string &v) -> result<void> {
-				unsigned mb;
-				if (parse_unsigned(v, mb) && mb >= min_mem_mb) {
-					return {};
-				}
-				return invalid("'" + v + "': use a size in MB of at least " +
-					       std::to_string(min_mem_mb));
-			},
-			"MB"));
+	    ->type_name("MB")
+	    ->capture_default_str()
+	    ->check(validator(
+	        [](const std::string &v) -> result<void> {
+		        unsigned mb;
+		        if (parse_unsigned(v, mb) && mb >= min_mem_mb) {
+			        return {};
+		        }
+		        return invalid("'" + v + "': use a size in MB of at least " +
+		                       std::to_string(min_mem_mb));
+	        },
+	        "MB"));
 	auto *huge = app.add_flag_callback(
-		"--huge", [&o] { o.huge = huge_mode::on; },
-		"Require hugepages (default: use them when enough are free)");
+	    "--huge", [&o] { o.huge = huge_mode::on; },
+	    "Require hugepages (default: use them when enough are free)");
 	auto *no_huge = app.add_flag_callback(
-		"--no-huge", [&o] { o.huge = huge_mode::off; }, "Never use hugepages");
+	    "--no-huge", [&o] { o.huge = huge_mode::off; }, "Never use hugepages");
 	huge->excludes(no_huge);
 	app.add_option("--file-prefix", o.file_prefix,
-		       "EAL runtime name, unique per running instance (default: skiff-<pid>)")
-		->type_name("NAME")
-		->check(validator([](const std::string &v) { return check_file_prefix(v); },
-				  "NAME"));
+	               "EAL runtime name, unique per running instance (default: skiff-<pid>)")
+	    ->type_name("NAME")
+	    ->check(validator([](const std::string &v) { return check_file_prefix(v); }, "NAME"));
 	app.add_option("--mbufs", o.mbufs, "Packet buffers in the mbuf pool")
-		->type_name("N")
-		->capture_default_str()
-		->check(CLI::PositiveNumber);
+	    ->type_name("N")
+	    ->capture_default_str()
+	    ->check(CLI::PositiveNumber);
 }
 
 } // namespace skiff

@@ -30,7 +30,7 @@ inline constexpr unsigned min_mem_mb = 64;
 struct options {
 	std::vector<std::string> ports;    ///< --port DEVARGS, repeatable
 	std::string lcores = "0";          ///< --lcores LIST; the first is the main lcore
-	std::vector<std::string> addrs;    ///< --addr CIDR, repeatable, IPv4 or IPv6
+	std::vector<std::string> addrs;    ///< --addr CIDR[@N], repeatable, IPv4 or IPv6, on port N
 	std::vector<std::string> gateways; ///< --gateway IP, at most one per family
 	std::string eal;                   ///< --eal "RAW ARGS", appended to the EAL argv
 	std::string log_level = "info";    ///< --log-level
@@ -39,8 +39,8 @@ struct options {
 	std::string pcap;                  ///< --pcap FILE, empty = no capture
 	unsigned mem_mb = 256;             ///< --mem MB
 	huge_mode huge = huge_mode::automatic; ///< --huge / --no-huge
-	std::string file_prefix;           ///< --file-prefix, empty = "skiff-<pid>"
-	unsigned mbufs = 8191;             ///< --mbufs N, packet pool size
+	std::string file_prefix;               ///< --file-prefix, empty = "skiff-<pid>"
+	unsigned mbufs = 8191;                 ///< --mbufs N, packet pool size
 };
 
 /**
@@ -77,7 +77,8 @@ std::string format_cpu_list(std::vector<unsigned> cpus);
  */
 result<std::vector<std::string>> split_args(std::string_view raw);
 
-/// Check "ADDRESS/PREFIX" for IPv4 (prefix 1-32) or IPv6 (prefix 1-128).
+/// Check "ADDRESS/PREFIX[@N]" for IPv4 (prefix 1-32) or IPv6 (prefix 1-128);
+/// N, if given, is a --port index (the stack checks that the port exists).
 result<void> check_cidr(std::string_view cidr);
 
 /// Check a unicast IPv4 or IPv6 address without prefix.

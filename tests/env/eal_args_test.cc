@@ -5,7 +5,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <vector>
 
@@ -103,10 +108,10 @@ TEST(eal_args, huge_without_free_hugepages_fails) {
 	ASSERT_FALSE(r.ok());
 	EXPECT_EQ(r.err().code, -ENOMEM);
 	EXPECT_EQ(r.err().message, "--huge given but no hugepages are free: reserve them with "
-				   "'dpdk-hugepages.py -p 2M --setup 512M'");
+	                           "'dpdk-hugepages.py -p 2M --setup 512M'");
 	EXPECT_EQ(build_err(o, with_hugepages(128)),
-		  "--huge given but only 128 MB of hugepages are free for --mem 256: lower --mem "
-		  "or reserve more with 'dpdk-hugepages.py -p 2M --setup 256M'");
+	          "--huge given but only 128 MB of hugepages are free for --mem 256: lower --mem "
+	          "or reserve more with 'dpdk-hugepages.py -p 2M --setup 256M'");
 	args_t a = build_ok(o, with_hugepages(256));
 	EXPECT_FALSE(has(a, "--no-huge"));
 }
@@ -115,7 +120,7 @@ TEST(eal_args, mem_above_available_fails) {
 	options o;
 	o.mem_mb = 8192;
 	EXPECT_EQ(build_err(o, no_hugepages()),
-		  "--mem 8192 MB is more than the 4096 MB of memory available: lower --mem");
+	          "--mem 8192 MB is more than the 4096 MB of memory available: lower --mem");
 	system_facts unknown = no_hugepages();
 	unknown.mem_available_mb = 0;
 	build_ok(o, unknown);
@@ -169,13 +174,13 @@ TEST(eal_args, missing_lcore_is_named) {
 	auto r = build_eal_args(o, no_hugepages());
 	ASSERT_FALSE(r.ok());
 	EXPECT_EQ(r.err().message, "lcore 5 does not exist: this machine has CPUs 0-1; pick from "
-				   "those with --lcores");
+	                           "those with --lcores");
 
 	system_facts sparse = no_hugepages();
 	sparse.cpus = {0, 2, 3};
 	o.lcores = "1";
 	EXPECT_EQ(build_err(o, sparse), "lcore 1 does not exist: this machine has CPUs 0,2-3; "
-					"pick from those with --lcores");
+	                                "pick from those with --lcores");
 }
 
 TEST(eal_args, pci_ports_are_allowlisted) {
@@ -224,28 +229,95 @@ TEST(eal_args, invalid_options_are_reported) {
 	options o;
 	o.addrs = {"198.18.0.2/40"};
 	EXPECT_EQ(build_err(o, no_hugepages()),
-		  "--addr 198.18.0.2/40: prefix length must be 1-32 for IPv4");
+	          "--addr 198.18.0.2/40: prefix length must be 1-32 for IPv4");
 }
 
 TEST(eal_failure, messages_say_what_to_do) {
 	args_t a = {"--no-huge", "-m", "256"};
 	EXPECT_EQ(describe_eal_failure(EINVAL, a, "p").message,
-		  "bad EAL arguments: --no-huge -m 256: check --eal and --lcores (the EAL message "
-		  "above names the bad one)");
+	          "bad EAL arguments: --no-huge -m 256: check --eal and --lcores (the EAL message "
+	          "above names the bad one)");
 	EXPECT_EQ(describe_eal_failure(EINVAL, a, "p").code, -EINVAL);
-	EXPECT_EQ(describe_eal_failure(ENOMEM, a, "p").message.rfind("not enough memory: lower "
-								     "--mem or reserve hugepages",
-								     0),
-		  0u);
+	EXPECT_EQ(describe_eal_failure(ENOMEM, a, "p")
+	              .message.rfind("not enough memory: lower "
+	                             "--mem or reserve hugepages",
+	                             0),
+	          0u);
 	EXPECT_EQ(describe_eal_failure(EACCES, a, "p").message.rfind("permission denied", 0), 0u);
 	EXPECT_NE(describe_eal_failure(EALREADY, a, "p").message.find("already initialised"),
-		  std::string::npos);
+	          std::string::npos);
 	EXPECT_NE(describe_eal_failure(ENODEV, a, "p").message.find("--port"), std::string::npos);
 	auto unknown = describe_eal_failure(0, a, "skiff-42");
 	EXPECT_NE(unknown.message.find("--file-prefix skiff-42"), std::string::npos);
 	EXPECT_EQ(unknown.code, -EIO);
 	for (int e : {EACCES, ENOMEM, EALREADY, EINVAL, ENODEV, ENOTSUP, EAGAIN, EFAULT, 0}) {
 		EXPECT_EQ(describe_eal_failure(e, a, "p").message.find('\n'), std::string::npos);
+	}
+}
+
+// A scratch directory that looks like an EAL runtime directory.
+class runtime_dir : public testing::Test {
+protected:
+	void SetUp() override {
+		char tmpl[] = "/tmp/skiff-env-test-XXXXXX";
+		ASSERT_NE(mkdtemp(tmpl), nullptr);
+		_dir = tmpl;
+	}
+	void TearDown() override {
+		std::string cmd = "rm -rf '" + _dir + "'";
+		EXPECT_EQ(std::system(cmd.c_str()), 0);
+	}
+	void touch(const std::string &name) {
+		std::FILE *f = std::fopen((_dir + "/" + name).c_str(), "w");
+		ASSERT_NE(f, nullptr);
+		std::fclose(f);
+	}
+	bool exists(const std::string &name = "") {
+		struct stat st;
+		return stat((name.empty() ? _dir : _dir + "/" + name).c_str(), &st) == 0;
+	}
+	std::string _dir;
+};
+
+TEST_F(runtime_dir, eal_files_are_removed) {
+	for (const char *f : {"config", "fbarray_memzone", "fbarray_nohugemem", "mp_socket",
+	                      "mp_socket_123_abc", "dpdk_telemetry.v2", "hugepage_info"}) {
+		touch(f);
+	}
+	remove_eal_runtime_dir(_dir);
+	EXPECT_FALSE(exists());
+}
+
+TEST_F(runtime_dir, foreign_files_keep_the_directory) {
+	touch("config");
+	touch("notes.txt");
+	remove_eal_runtime_dir(_dir);
+	EXPECT_TRUE(exists("config"));
+	EXPECT_TRUE(exists("notes.txt"));
+}
+
+TEST_F(runtime_dir, live_mp_socket_means_in_use) {
+	EXPECT_FALSE(runtime_dir_in_use(_dir));
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ASSERT_GE(fd, 0);
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	std::string path = _dir + "/mp_socket";
+	std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+	ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)), 0);
+	EXPECT_TRUE(runtime_dir_in_use(_dir));
+	close(fd);
+	// the socket file outlives its process: a stale one is not "in use"
+	EXPECT_TRUE(exists("mp_socket"));
+	EXPECT_FALSE(runtime_dir_in_use(_dir));
+}
+
+TEST(system, runtime_dir_follows_the_eal) {
+	std::string d = eal_runtime_dir("skiff-1");
+	if (getuid() == 0) {
+		EXPECT_EQ(d, "/var/run/dpdk/skiff-1");
+	} else {
+		EXPECT_EQ(d.substr(d.size() - 13), "/dpdk/skiff-1");
 	}
 }
 

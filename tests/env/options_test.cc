@@ -48,9 +48,9 @@ TEST(options, defaults) {
 TEST(options, repeatable_port_and_addr) {
 	options o;
 	ASSERT_EQ(parse(o, {"--port", "net_ring0", "--port", "0000:01:00.0,rxq=2", "--addr",
-			    "198.18.0.2/24", "--addr", "2001:2::2/64", "--gateway", "198.18.0.1",
-			    "--gateway", "2001:2::1"}),
-		  "");
+	                    "198.18.0.2/24", "--addr", "2001:2::2/64", "--gateway", "198.18.0.1",
+	                    "--gateway", "2001:2::1"}),
+	          "");
 	EXPECT_EQ(o.ports, (std::vector<std::string>{"net_ring0", "0000:01:00.0,rxq=2"}));
 	EXPECT_EQ(o.addrs, (std::vector<std::string>{"198.18.0.2/24", "2001:2::2/64"}));
 	EXPECT_EQ(o.gateways, (std::vector<std::string>{"198.18.0.1", "2001:2::1"}));
@@ -64,10 +64,10 @@ TEST(options, one_value_per_occurrence) {
 
 TEST(options, scalars) {
 	options o;
-	ASSERT_EQ(parse(o, {"--lcores", "0-1", "--log-level", "debug", "--stats", "5",
-			    "--duration", "2.5", "--pcap", "out.pcap", "--mem", "512",
-			    "--file-prefix", "node1", "--mbufs", "16383"}),
-		  "");
+	ASSERT_EQ(parse(o, {"--lcores", "0-1", "--log-level", "debug", "--stats", "5", "--duration",
+	                    "2.5", "--pcap", "out.pcap", "--mem", "512", "--file-prefix", "node1",
+	                    "--mbufs", "16383"}),
+	          "");
 	EXPECT_EQ(o.lcores, "0-1");
 	EXPECT_EQ(o.log_level, "debug");
 	EXPECT_EQ(o.stats_interval, 5u);
@@ -114,13 +114,13 @@ TEST(options, bad_cidr_rejected_by_parser) {
 	options r;
 	err = parse(r, {"--addr", "198.18.0.2"});
 	EXPECT_NE(err.find("missing prefix length: write it as 198.18.0.2/24"), std::string::npos)
-		<< err;
+	    << err;
 }
 
 TEST(options, bad_values_rejected_by_parser) {
 	options a, b, c, d, e, f;
 	EXPECT_NE(parse(a, {"--gateway", "nope"}).find("not an IPv4 or IPv6 address"),
-		  std::string::npos);
+	          std::string::npos);
 	EXPECT_NE(parse(b, {"--log-level", "loud"}).find("use trace, debug"), std::string::npos);
 	EXPECT_NE(parse(c, {"--lcores", "0-"}).find("use a list like"), std::string::npos);
 	EXPECT_NE(parse(d, {"--mem", "10"}).find("at least 64"), std::string::npos);
@@ -136,7 +136,7 @@ TEST(options, validate_messages) {
 
 	o.gateways = {"2001:2::1"};
 	EXPECT_EQ(validate_msg(o), "--gateway 2001:2::1 has no IPv6 --addr to reach it: add one, "
-				   "e.g. --addr 2001:2::2/64");
+	                           "e.g. --addr 2001:2::2/64");
 
 	options m;
 	m.mem_mb = 32;
@@ -144,7 +144,7 @@ TEST(options, validate_messages) {
 	m.mem_mb = 256;
 	m.mbufs = 500000;
 	EXPECT_EQ(validate_msg(m), "--mbufs 500000 needs about 1221 MB but --mem is 256 MB: raise "
-				   "--mem to 1253 or lower --mbufs");
+	                           "--mem to 1253 or lower --mbufs");
 
 	options p;
 	p.ports = {"net_ring0", "net_ring0"};
@@ -178,7 +178,7 @@ TEST(options, lcore_lists) {
 		EXPECT_FALSE(parse_lcore_list(bad).ok()) << bad;
 	}
 	EXPECT_NE(parse_lcore_list("0-200").err().message.find("above DPDK's limit"),
-		  std::string::npos);
+	          std::string::npos);
 }
 
 TEST(options, cpu_list_format) {
@@ -193,10 +193,10 @@ TEST(options, split_args) {
 	EXPECT_EQ(split_args("").value(), v{});
 	EXPECT_EQ(split_args("  ").value(), v{});
 	EXPECT_EQ(split_args("--vdev=net_null0 --log-level=debug").value(),
-		  (v{"--vdev=net_null0", "--log-level=debug"}));
+	          (v{"--vdev=net_null0", "--log-level=debug"}));
 	EXPECT_EQ(split_args(" -a\t0000:01:00.0 ").value(), (v{"-a", "0000:01:00.0"}));
 	EXPECT_EQ(split_args("--vdev='net_tap0,iface=a b' x").value(),
-		  (v{"--vdev=net_tap0,iface=a b", "x"}));
+	          (v{"--vdev=net_tap0,iface=a b", "x"}));
 	EXPECT_EQ(split_args("\"a \\\"b\\\"\" c\\ d ''").value(), (v{"a \"b\"", "c d", ""}));
 	EXPECT_FALSE(split_args("'abc").ok());
 	EXPECT_FALSE(split_args("\"abc").ok());
@@ -208,6 +208,11 @@ TEST(options, addresses) {
 	EXPECT_TRUE(check_cidr("10.0.0.1/32").ok());
 	EXPECT_TRUE(check_cidr("2001:2::2/64").ok());
 	EXPECT_TRUE(check_cidr("fe80::1/128").ok());
+	EXPECT_TRUE(check_cidr("198.18.0.2/24@1").ok());
+	EXPECT_TRUE(check_cidr("2001:2::2/64@0").ok());
+	EXPECT_FALSE(check_cidr("198.18.0.2/24@").ok());
+	EXPECT_FALSE(check_cidr("198.18.0.2/24@x").ok());
+	EXPECT_FALSE(check_cidr("198.18.0.2/33@1").ok());
 	EXPECT_FALSE(check_cidr("198.18.0.2/0").ok());
 	EXPECT_FALSE(check_cidr("198.18.0.2/").ok());
 	EXPECT_FALSE(check_cidr("198.18.0.2/24x").ok());
