@@ -2,7 +2,7 @@
 // a virtual cable made of two DPDK rings, resolve each other's addresses and
 // ping each other over IPv4 and IPv6. No NIC, no root, no hugepages.
 
-#include "runtime.h"
+#include "runtime/runtime.h"
 
 #include "net/report.h"
 

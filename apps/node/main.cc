@@ -3,7 +3,7 @@
 //
 //   skiff-node --port net_tap0,iface=sk0 --addr 198.18.0.2/24 --addr 2001:2::2/64
 
-#include "runtime.h"
+#include "runtime/runtime.h"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>

@@ -141,9 +141,10 @@ void worker::echo6_reply(uint16_t ifc, rte_mbuf *m) {
 	}
 	auto *ip = rte_pktmbuf_mtod(m, rte_ipv6_hdr *);
 	ipv6_addr peer = src_of(ip), to = dst_of(ip);
-	// An echo sent to a group is answered from our unicast address.
+	// An echo sent to a group is answered from our unicast address. One
+	// from the unspecified address has nowhere to go (RFC 4291 2.5.2).
 	const ipv6_addr *from = to.is_multicast() ? me.source_for(peer) : &to;
-	if (!from) {
+	if (!from || peer.is_unspecified()) {
 		drop(m, drop_reason::ipv6_bad_source);
 		return;
 	}
@@ -167,14 +168,14 @@ void worker::ipv6_output(rte_mbuf *m, const ipv6_addr &dst, uint16_t ifc_hint) {
 		eth_output(ifc_hint, m, wire::multicast_mac(dst), RTE_ETHER_TYPE_IPV6);
 		return;
 	}
+	// Link-local destinations are never routed (RFC 4291 2.5.6), not even
+	// by a default route: they are on the link the conversation came in on.
+	if (dst.is_link_local()) {
+		neigh_output(ifc_hint, dst, m);
+		return;
+	}
 	const nexthop6 *nh = _stack.routes().lookup(dst);
 	if (!nh) {
-		// Link-local destinations have no route: they are on the link
-		// the conversation came in on.
-		if (dst.is_link_local()) {
-			neigh_output(ifc_hint, dst, m);
-			return;
-		}
 		drop(m, drop_reason::no_route);
 		return;
 	}

@@ -7,6 +7,18 @@
 
 namespace skiff::net {
 
+namespace {
+
+// rte_hash_crc() reads keys 8 bytes at a time through uint64_t pointers, so
+// hand it an aligned copy: callers' addresses need not be aligned (a
+// nexthop6's gateway sits at offset 2).
+template <typename Addr> struct hash_key {
+	explicit hash_key(const Addr &a) : addr(a) {}
+	alignas(8) Addr addr;
+};
+
+} // namespace
+
 template <typename Addr>
 result<neigh_cache<Addr>> neigh_cache<Addr>::create(const std::string &name,
 						      const neigh_config &cfg) {
@@ -47,7 +59,8 @@ template <typename Addr> neigh_cache<Addr>::~neigh_cache() {
 }
 
 template <typename Addr> neigh_entry<Addr> *neigh_cache<Addr>::find(const Addr &addr) {
-	int32_t pos = rte_hash_lookup(_hash, &addr);
+	hash_key<Addr> key(addr);
+	int32_t pos = rte_hash_lookup(_hash, &key.addr);
 	return pos >= 0 ? &_entries[pos] : nullptr;
 }
 
@@ -55,11 +68,12 @@ template <typename Addr>
 neigh_entry<Addr> *neigh_cache<Addr>::find_or_create(const Addr &addr, uint16_t iface,
 						     bool &created) {
 	created = false;
-	int32_t pos = rte_hash_lookup(_hash, &addr);
+	hash_key<Addr> key(addr);
+	int32_t pos = rte_hash_lookup(_hash, &key.addr);
 	if (pos >= 0) {
 		return &_entries[pos];
 	}
-	pos = rte_hash_add_key(_hash, &addr);
+	pos = rte_hash_add_key(_hash, &key.addr);
 	if (pos < 0) {
 		return nullptr;
 	}
@@ -90,7 +104,8 @@ neigh_entry<Addr> *neigh_cache<Addr>::confirm(const Addr &addr, uint16_t iface, 
 template <typename Addr> void neigh_cache<Addr>::remove(entry &e) {
 	rte_pktmbuf_free_bulk(e.pending, e.n_pending);
 	e.n_pending = 0;
-	rte_hash_del_key(_hash, &e.addr);
+	hash_key<Addr> key(e.addr);
+	rte_hash_del_key(_hash, &key.addr);
 }
 
 template <typename Addr> uint32_t neigh_cache<Addr>::size() const {

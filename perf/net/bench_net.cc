@@ -69,7 +69,9 @@ uint8_t random_len4(std::mt19937_64 &rng) {
 	return uint8_t(8 + rng() % 8);
 }
 
-uint32_t mask4(uint8_t len) { return len == 0 ? 0 : ~uint32_t(0) << (32 - len); }
+uint32_t mask4(uint8_t len) {
+	return len == 0 ? 0 : ~uint32_t(0) << (32 - len);
+}
 
 // One table at a time is alive (each rte_lpm owns a 64 MB tbl24), built on
 // first use for a size and reused by every run of that size.
@@ -108,7 +110,8 @@ v4_table &v4_table_of(size_t n) {
 	cur.dsts.clear();
 	for (size_t i = 0; i < n_dsts; i++) {
 		const prefix4 &p = routes[rng() % routes.size()];
-		cur.dsts.push_back(ipv4_addr::from_host(p.addr.host() | (uint32_t(rng()) & ~mask4(p.len))));
+		cur.dsts.push_back(
+		    ipv4_addr::from_host(p.addr.host() | (uint32_t(rng()) & ~mask4(p.len))));
 	}
 	cur.n = n;
 	return cur;
@@ -229,7 +232,7 @@ rte_mbuf *alloc_or_die(rte_mempool *pool) {
 
 std::vector<uint8_t> bytes_of(rte_mbuf *m) {
 	std::vector<uint8_t> v(rte_pktmbuf_mtod(m, uint8_t *),
-			       rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m));
+	                       rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m));
 	rte_pktmbuf_free(m);
 	return v;
 }
@@ -304,7 +307,7 @@ rte_mbuf *make_neigh_solicit(rte_mempool *pool) {
 	    !skiff::wire::push_icmp6(m, peer6, group, 135, 0, 0) ||
 	    !skiff::wire::push_ipv6(m, peer6, group, IPPROTO_ICMPV6, 255) ||
 	    !skiff::wire::push_eth(m, skiff::wire::multicast_mac(group), peer_mac,
-				   RTE_ETHER_TYPE_IPV6)) {
+	                           RTE_ETHER_TYPE_IPV6)) {
 		die("cannot build the neighbour solicitation");
 	}
 	return m;
@@ -339,7 +342,7 @@ pipeline &the_pipeline() {
 	p = new pipeline;
 	// A per-lcore cache, as in production: alloc and free hit the cache.
 	p->pool = rte_pktmbuf_pool_create("bench_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					  SOCKET_ID_ANY);
+	                                  SOCKET_ID_ANY);
 	if (!p->pool) {
 		die(std::string("mbuf pool: ") + rte_strerror(rte_errno));
 	}
@@ -399,6 +402,7 @@ void fill(rte_mempool *pool, const std::vector<uint8_t> &frame, rte_mbuf **pkts,
 uint64_t run_bursts(benchmark::State &state, const std::vector<uint8_t> &frame) {
 	pipeline &p = the_pipeline();
 	static rte_mbuf *pkts[bursts_per_round * burst];
+	const auto stages_before = p.w->counters().stages;
 	for (auto _ : state) {
 		state.PauseTiming();
 		fill(p.pool, frame, pkts, bursts_per_round * burst);
@@ -412,6 +416,16 @@ uint64_t run_bursts(benchmark::State &state, const std::vector<uint8_t> &frame) 
 	state.SetItemsProcessed(int64_t(frames));
 	state.counters["ns_per_pkt"] = benchmark::Counter(
 	    double(frames), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+	// The worker's own per-stage TSC counters, as cycles per frame of the
+	// burst: where the time goes.
+	const auto &stages = p.w->counters().stages;
+	for (size_t i = 0; i < skiff::net::n_stages; i++) {
+		uint64_t cycles = stages[i].cycles - stages_before[i].cycles;
+		if (cycles != 0 && frames != 0) {
+			state.counters[std::string(skiff::net::stage_name(skiff::net::stage(i))) +
+			               "_cyc"] = double(cycles) / double(frames);
+		}
+	}
 	return frames;
 }
 
@@ -426,10 +440,14 @@ void rx_echo(benchmark::State &state, const std::vector<uint8_t> &frame) {
 	}
 }
 
-void rx_icmp_echo(benchmark::State &state) { rx_echo(state, the_pipeline().echo4); }
+void rx_icmp_echo(benchmark::State &state) {
+	rx_echo(state, the_pipeline().echo4);
+}
 BENCHMARK(rx_icmp_echo);
 
-void rx_icmp6_echo(benchmark::State &state) { rx_echo(state, the_pipeline().echo6); }
+void rx_icmp6_echo(benchmark::State &state) {
+	rx_echo(state, the_pipeline().echo6);
+}
 BENCHMARK(rx_icmp6_echo);
 
 // Frames for another host's MAC: classify drops them and frees the mbufs.
@@ -448,17 +466,17 @@ BENCHMARK(rx_drop_wrong_mac);
 int main(int argc, char **argv) {
 	std::string prefix = "--file-prefix=bench-net-" + std::to_string(getpid());
 	const char *eal_argv[] = {argv[0],
-				  "--no-huge",
-				  "-m",
-				  "512",
-				  "--no-pci",
-				  "--no-telemetry",
-				  "-l",
-				  "0",
-				  prefix.c_str(),
-				  "--vdev=net_null0,no-rx=1",
-				  "--log-level=lib.*:error",
-				  "--log-level=pmd.*:error"};
+	                          "--no-huge",
+	                          "-m",
+	                          "512",
+	                          "--no-pci",
+	                          "--no-telemetry",
+	                          "-l",
+	                          "0",
+	                          prefix.c_str(),
+	                          "--vdev=net_null0,no-rx=1",
+	                          "--log-level=lib.*:error",
+	                          "--log-level=pmd.*:error"};
 	int eal_argc = int(sizeof(eal_argv) / sizeof(eal_argv[0]));
 	if (rte_eal_init(eal_argc, const_cast<char **>(eal_argv)) < 0) {
 		die(std::string("EAL init failed: ") + rte_strerror(rte_errno));

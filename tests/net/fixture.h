@@ -47,7 +47,7 @@ public:
 			}
 		}
 		int id = rte_eth_from_rings(tag.c_str(), _rx.data(), n_queues, _tx.data(), n_queues,
-					    SOCKET_ID_ANY);
+		                            SOCKET_ID_ANY);
 		if (id < 0) {
 			return "rte_eth_from_rings failed";
 		}
@@ -58,7 +58,8 @@ public:
 			return "rte_eth_dev_configure failed";
 		}
 		for (uint16_t q = 0; q < n_queues; q++) {
-			if (rte_eth_rx_queue_setup(port(), q, 256, SOCKET_ID_ANY, nullptr, pool()) != 0 ||
+			if (rte_eth_rx_queue_setup(port(), q, 256, SOCKET_ID_ANY, nullptr,
+			                           pool()) != 0 ||
 			    rte_eth_tx_queue_setup(port(), q, 256, SOCKET_ID_ANY, nullptr) != 0) {
 				return "queue setup failed";
 			}
@@ -86,6 +87,7 @@ public:
 	}
 
 	uint16_t port() const { return uint16_t(_id); }
+	rte_ring *tx_ring(uint16_t q = 0) const { return _tx.at(q); }
 
 	/// Put one frame on queue @p q's receive ring.
 	void inject(const frame &f, uint16_t q = 0) {
@@ -121,7 +123,8 @@ public:
 
 private:
 	static rte_ring *make_ring(const std::string &name) {
-		return rte_ring_create(name.c_str(), 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		return rte_ring_create(name.c_str(), 256, SOCKET_ID_ANY,
+		                       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	}
 	static void free_all(rte_ring *r) {
 		void *obj;

@@ -19,9 +19,15 @@ using wire::ipv4_addr;
 using wire::ipv6_addr;
 using wire::mac_addr;
 
-inline ipv4_addr v4(std::string_view s) { return *ipv4_addr::parse(s); }
-inline ipv6_addr v6(std::string_view s) { return *ipv6_addr::parse(s); }
-inline mac_addr mac(std::string_view s) { return *mac_addr::parse(s); }
+inline ipv4_addr v4(std::string_view s) {
+	return *ipv4_addr::parse(s);
+}
+inline ipv6_addr v6(std::string_view s) {
+	return *ipv6_addr::parse(s);
+}
+inline mac_addr mac(std::string_view s) {
+	return *mac_addr::parse(s);
+}
 
 // The addresses every test uses.
 inline constexpr mac_addr our_mac{{0x02, 0, 0, 0, 0, 0x02}};
@@ -47,7 +53,9 @@ inline constexpr size_t l3 = 14;
 inline constexpr size_t l4_v4 = l3 + 20;
 inline constexpr size_t l4_v6 = l3 + 40;
 
-inline void put8(frame &f, uint8_t v) { f.push_back(v); }
+inline void put8(frame &f, uint8_t v) {
+	f.push_back(v);
+}
 inline void put16(frame &f, uint16_t v) {
 	f.push_back(uint8_t(v >> 8));
 	f.push_back(uint8_t(v));
@@ -56,22 +64,36 @@ inline void put32(frame &f, uint32_t v) {
 	put16(f, uint16_t(v >> 16));
 	put16(f, uint16_t(v));
 }
-inline void put(frame &f, const mac_addr &m) { f.insert(f.end(), m.b.begin(), m.b.end()); }
-inline void put(frame &f, const ipv6_addr &a) { f.insert(f.end(), a.b.begin(), a.b.end()); }
+inline void put(frame &f, const mac_addr &m) {
+	f.insert(f.end(), m.b.begin(), m.b.end());
+}
+inline void put(frame &f, const ipv6_addr &a) {
+	f.insert(f.end(), a.b.begin(), a.b.end());
+}
 inline void put(frame &f, ipv4_addr a) {
 	const auto *p = reinterpret_cast<const uint8_t *>(&a.be); // already network order
 	f.insert(f.end(), p, p + 4);
 }
-inline void put(frame &f, const frame &b) { f.insert(f.end(), b.begin(), b.end()); }
+inline void put(frame &f, const frame &b) {
+	f.insert(f.end(), b.begin(), b.end());
+}
 
-inline uint16_t get16(const frame &f, size_t off) { return uint16_t(f.at(off) << 8 | f.at(off + 1)); }
+inline uint16_t get16(const frame &f, size_t off) {
+	return uint16_t(f.at(off) << 8 | f.at(off + 1));
+}
 inline void set16(frame &f, size_t off, uint16_t v) {
 	f.at(off) = uint8_t(v >> 8);
 	f.at(off + 1) = uint8_t(v);
 }
-inline mac_addr get_mac(const frame &f, size_t off) { return mac_addr::from(&f.at(off)); }
-inline ipv4_addr get_v4(const frame &f, size_t off) { return ipv4_addr::from(&f.at(off)); }
-inline ipv6_addr get_v6(const frame &f, size_t off) { return ipv6_addr::from(&f.at(off)); }
+inline mac_addr get_mac(const frame &f, size_t off) {
+	return mac_addr::from(&f.at(off));
+}
+inline ipv4_addr get_v4(const frame &f, size_t off) {
+	return ipv4_addr::from(&f.at(off));
+}
+inline ipv6_addr get_v6(const frame &f, size_t off) {
+	return ipv6_addr::from(&f.at(off));
+}
 
 /// One's-complement sum of big-endian 16-bit words, not folded.
 inline uint32_t sum16(const uint8_t *p, size_t n, uint32_t sum = 0) {
@@ -109,9 +131,9 @@ inline frame eth(const mac_addr &dst, const mac_addr &src, uint16_t type, const 
 }
 
 inline frame arp(uint16_t op, const mac_addr &sha, ipv4_addr spa, const mac_addr &tha,
-		 ipv4_addr tpa) {
+                 ipv4_addr tpa) {
 	frame f;
-	put16(f, 1);      // Ethernet
+	put16(f, 1); // Ethernet
 	put16(f, et_ipv4);
 	put8(f, 6);
 	put8(f, 4);
@@ -144,7 +166,7 @@ struct ip4_opts {
 
 /// IPv4 header (IHL 5) with a correct checksum, then @p payload.
 inline frame ipv4(ipv4_addr src, ipv4_addr dst, uint8_t proto, const frame &payload,
-		  const ip4_opts &o = {}) {
+                  const ip4_opts &o = {}) {
 	frame f;
 	put8(f, 0x45);
 	put8(f, 0);
@@ -171,7 +193,7 @@ inline void fix_ipv4_checksum(frame &f) {
 
 /// IPv6 header, then @p payload (payload length = its size).
 inline frame ipv6(const ipv6_addr &src, const ipv6_addr &dst, uint8_t nh, const frame &payload,
-		  uint8_t hop_limit = 64) {
+                  uint8_t hop_limit = 64) {
 	frame f;
 	put32(f, 6u << 28);
 	put16(f, uint16_t(payload.size()));
@@ -186,7 +208,7 @@ inline frame ipv6(const ipv6_addr &src, const ipv6_addr &dst, uint8_t nh, const 
 /// ICMPv6 message: type, code, checksum over the pseudo header, then
 /// @p body (everything after the checksum).
 inline frame icmp6(const ipv6_addr &src, const ipv6_addr &dst, uint8_t type, uint8_t code,
-		   const frame &body) {
+                   const frame &body) {
 	frame f;
 	put8(f, type);
 	put8(f, code);
@@ -235,10 +257,10 @@ inline frame na_body(uint8_t flags, const ipv6_addr &target, std::optional<mac_a
 
 /// Ethernet + IPv6 + ICMPv6, addressed from @p src to @p dst.
 inline frame icmp6_frame(const mac_addr &eth_dst, const mac_addr &eth_src, const ipv6_addr &src,
-			 const ipv6_addr &dst, uint8_t type, uint8_t code, const frame &body,
-			 uint8_t hop_limit = 64) {
+                         const ipv6_addr &dst, uint8_t type, uint8_t code, const frame &body,
+                         uint8_t hop_limit = 64) {
 	return eth(eth_dst, eth_src, et_ipv6,
-		   ipv6(src, dst, proto_icmp6, icmp6(src, dst, type, code, body), hop_limit));
+	           ipv6(src, dst, proto_icmp6, icmp6(src, dst, type, code, body), hop_limit));
 }
 
 /// `n` bytes of a recognisable pattern.
@@ -257,9 +279,10 @@ inline frame arp_request_from_peer(ipv4_addr target = our4) {
 inline frame arp_reply_from(const mac_addr &m, ipv4_addr a) {
 	return eth(our_mac, m, et_arp, arp(2, m, a, our_mac, our4));
 }
-inline frame echo4_request(uint16_t id, uint16_t seq, const frame &data,
-			   ipv4_addr dst = our4, const mac_addr &eth_dst = our_mac) {
-	return eth(eth_dst, peer_mac, et_ipv4, ipv4(peer4, dst, proto_icmp, icmp4(8, id, seq, data)));
+inline frame echo4_request(uint16_t id, uint16_t seq, const frame &data, ipv4_addr dst = our4,
+                           const mac_addr &eth_dst = our_mac) {
+	return eth(eth_dst, peer_mac, et_ipv4,
+	           ipv4(peer4, dst, proto_icmp, icmp4(8, id, seq, data)));
 }
 inline frame echo6_request(uint16_t id, uint16_t seq, const frame &data) {
 	return icmp6_frame(our_mac, peer_mac, peer6, our6, 128, 0, echo_body(id, seq, data));

@@ -17,11 +17,11 @@ TEST_F(arp_test, request_for_us_gets_one_reply_and_teaches_the_sender) {
 	ASSERT_EQ(out.size(), 1u);
 	EXPECT_EQ(out[0], eth(peer_mac, our_mac, et_arp, arp(2, our_mac, our4, peer_mac, peer4)));
 	// Field by field too, so a failure says which one.
-	EXPECT_EQ(get16(out[0], l3 + 6), 2);               // op: reply
-	EXPECT_EQ(get_mac(out[0], l3 + 8), our_mac);       // sha
-	EXPECT_EQ(get_v4(out[0], l3 + 14), our4);          // spa
-	EXPECT_EQ(get_mac(out[0], l3 + 18), peer_mac);     // tha
-	EXPECT_EQ(get_v4(out[0], l3 + 24), peer4);         // tpa
+	EXPECT_EQ(get16(out[0], l3 + 6), 2);           // op: reply
+	EXPECT_EQ(get_mac(out[0], l3 + 8), our_mac);   // sha
+	EXPECT_EQ(get_v4(out[0], l3 + 14), our4);      // spa
+	EXPECT_EQ(get_mac(out[0], l3 + 18), peer_mac); // tha
+	EXPECT_EQ(get_v4(out[0], l3 + 24), peer4);     // tpa
 	auto *e = arp_entry(peer4);
 	ASSERT_NE(e, nullptr);
 	EXPECT_EQ(e->state, neigh_state::reachable);
@@ -60,7 +60,8 @@ TEST_F(arp_test, request_for_another_address_refreshes_a_known_sender) {
 
 TEST_F(arp_test, multicast_sender_mac_is_a_bad_sender) {
 	mac_addr group = mac("01:00:5e:00:00:01");
-	auto out = exchange(eth(bcast_mac, peer_mac, et_arp, arp(1, group, peer4, mac_addr{}, our4)));
+	auto out =
+	    exchange(eth(bcast_mac, peer_mac, et_arp, arp(1, group, peer4, mac_addr{}, our4)));
 	EXPECT_TRUE(out.empty());
 	EXPECT_EQ(dropped(drop_reason::arp_bad_sender), 1u);
 	EXPECT_EQ(total_drops(), 1u);
@@ -68,7 +69,8 @@ TEST_F(arp_test, multicast_sender_mac_is_a_bad_sender) {
 }
 
 TEST_F(arp_test, our_own_address_as_sender_is_a_bad_sender) {
-	auto out = exchange(eth(bcast_mac, peer_mac, et_arp, arp(1, peer_mac, our4, mac_addr{}, our4)));
+	auto out =
+	    exchange(eth(bcast_mac, peer_mac, et_arp, arp(1, peer_mac, our4, mac_addr{}, our4)));
 	EXPECT_TRUE(out.empty());
 	EXPECT_EQ(dropped(drop_reason::arp_bad_sender), 1u);
 	EXPECT_EQ(total_drops(), 1u);
@@ -91,7 +93,8 @@ TEST_F(arp_test, echo_reply_waits_for_resolution) {
 	auto out = exchange(request);
 
 	ASSERT_EQ(out.size(), 1u);
-	EXPECT_EQ(out[0], eth(bcast_mac, our_mac, et_arp, arp(1, our_mac, our4, mac_addr{}, peer4)));
+	EXPECT_EQ(out[0],
+	          eth(bcast_mac, our_mac, et_arp, arp(1, our_mac, our4, mac_addr{}, peer4)));
 	auto *e = arp_entry(peer4);
 	ASSERT_NE(e, nullptr);
 	EXPECT_EQ(e->state, neigh_state::incomplete);
@@ -103,7 +106,7 @@ TEST_F(arp_test, echo_reply_waits_for_resolution) {
 	// The request turned round: same IP id and flags, TTL 64, addresses
 	// swapped, type 0, same id/seq/data.
 	EXPECT_EQ(r, eth(peer_mac, our_mac, et_ipv4,
-			 ipv4(our4, peer4, proto_icmp, icmp4(0, 0x4242, 7, data))));
+	                 ipv4(our4, peer4, proto_icmp, icmp4(0, 0x4242, 7, data))));
 	ASSERT_EQ(r.size(), l4_v4 + 8 + data.size());
 	EXPECT_EQ(get_v4(r, l3 + 12), our4);
 	EXPECT_EQ(get_v4(r, l3 + 16), peer4);
@@ -160,7 +163,8 @@ protected:
 };
 
 TEST_F(arp_retry_test, unanswered_resolution_retries_then_drops) {
-	const frame probe = eth(bcast_mac, our_mac, et_arp, arp(1, our_mac, our4, mac_addr{}, peer4));
+	const frame probe =
+	    eth(bcast_mac, our_mac, et_arp, arp(1, our_mac, our4, mac_addr{}, peer4));
 	inject(echo4_request(1, 1, pattern(8)));
 	inject(echo4_request(1, 2, pattern(8)));
 	auto out = poll();
@@ -190,6 +194,27 @@ TEST_F(arp_retry_test, unanswered_resolution_retries_then_drops) {
 	out = exchange(echo4_request(1, 3, pattern(8)));
 	ASSERT_EQ(out.size(), 1u);
 	EXPECT_EQ(out[0], probe);
+}
+
+TEST_F(arp_retry_test, solicitation_lost_to_an_empty_pool_is_retried) {
+	inject(echo4_request(1, 1, pattern(8)));
+	std::vector<rte_mbuf *> hoard;
+	while (rte_mbuf *m = rte_pktmbuf_alloc(pool())) {
+		hoard.push_back(m);
+	}
+	EXPECT_TRUE(poll().empty()) << "no mbuf for the ARP request";
+	EXPECT_EQ(dropped(drop_reason::no_mbuf), 1u);
+	ASSERT_NE(arp_entry(peer4), nullptr);
+	EXPECT_EQ(arp_entry(peer4)->n_pending, 1);
+	for (rte_mbuf *m : hoard) {
+		rte_pktmbuf_free(m);
+	}
+	auto out = run_for(1000 * ms);
+	ASSERT_EQ(out.size(), 1u) << "the retry timer sends it";
+	EXPECT_EQ(get16(out[0], 12), et_arp);
+	out = exchange(arp_reply_from(peer_mac, peer4));
+	ASSERT_EQ(out.size(), 1u);
+	EXPECT_EQ(out[0][l4_v4], 0) << "the echo reply that waited";
 }
 
 TEST_F(arp_test, reachable_entry_expires) {

@@ -17,11 +17,17 @@ struct drop_case {
 	drop_reason reason;
 };
 
-void PrintTo(const drop_case &c, std::ostream *os) { *os << c.name; }
+void PrintTo(const drop_case &c, std::ostream *os) {
+	*os << c.name;
+}
 
 // A valid echo request from the peer, to be broken one field at a time.
-frame good4() { return echo4_request(1, 1, pattern(8)); }
-frame good6() { return echo6_request(1, 1, pattern(8)); }
+frame good4() {
+	return echo4_request(1, 1, pattern(8));
+}
+frame good6() {
+	return echo6_request(1, 1, pattern(8));
+}
 
 frame edit4(void (*fn)(frame &), bool fix_checksum = true) {
 	frame f = good4();
@@ -33,14 +39,14 @@ frame edit4(void (*fn)(frame &), bool fix_checksum = true) {
 }
 
 frame icmp6_with(const ipv6_addr &src, const ipv6_addr &dst, uint8_t type, const frame &body,
-		 uint8_t hop_limit = 64) {
+                 uint8_t hop_limit = 64) {
 	return icmp6_frame(our_mac, peer_mac, src, dst, type, 0, body, hop_limit);
 }
 
 frame ns_with(const ipv6_addr &src, const ipv6_addr &dst, const ipv6_addr &target,
-	      std::optional<mac_addr> slla, uint8_t code = 0) {
+              std::optional<mac_addr> slla, uint8_t code = 0) {
 	return icmp6_frame(wire::multicast_mac(dst), peer_mac, src, dst, icmp6_ns, code,
-			   ns_body(target, slla), 255);
+	                   ns_body(target, slla), 255);
 }
 
 frame ipv6_with_payload(uint8_t nh, const frame &payload) {
@@ -79,13 +85,13 @@ const drop_case cases[] = {
     {"arp_multicast_sender",
      [] {
 	     return eth(bcast_mac, peer_mac, et_arp,
-			arp(1, mac("01:00:5e:00:00:01"), peer4, mac_addr{}, our4));
+	                arp(1, mac("01:00:5e:00:00:01"), peer4, mac_addr{}, our4));
      },
      drop_reason::arp_bad_sender},
     {"arp_broadcast_sender_ip",
      [] {
 	     return eth(bcast_mac, peer_mac, et_arp,
-			arp(1, peer_mac, v4("255.255.255.255"), mac_addr{}, our4));
+	                arp(1, peer_mac, v4("255.255.255.255"), mac_addr{}, our4));
      },
      drop_reason::arp_bad_sender},
     {"arp_own_sender_ip",
@@ -121,19 +127,19 @@ const drop_case cases[] = {
     {"ipv4_own_source",
      [] {
 	     return eth(our_mac, peer_mac, et_ipv4,
-			ipv4(our4, our4, proto_icmp, icmp4(8, 1, 1, pattern(8))));
+	                ipv4(our4, our4, proto_icmp, icmp4(8, 1, 1, pattern(8))));
      },
      drop_reason::ipv4_bad_source},
     {"ipv4_subnet_broadcast_source",
      [] {
 	     return eth(our_mac, peer_mac, et_ipv4,
-			ipv4(v4("198.18.0.255"), our4, proto_icmp, icmp4(8, 1, 1, pattern(8))));
+	                ipv4(v4("198.18.0.255"), our4, proto_icmp, icmp4(8, 1, 1, pattern(8))));
      },
      drop_reason::ipv4_bad_source},
     {"ipv4_loopback_source",
      [] {
 	     return eth(our_mac, peer_mac, et_ipv4,
-			ipv4(v4("127.0.0.1"), our4, proto_icmp, icmp4(8, 1, 1, pattern(8))));
+	                ipv4(v4("127.0.0.1"), our4, proto_icmp, icmp4(8, 1, 1, pattern(8))));
      },
      drop_reason::ipv4_bad_source},
     {"ipv4_not_for_us", [] { return echo4_request(1, 1, pattern(8), v4("198.18.0.3")); },
@@ -158,7 +164,7 @@ const drop_case cases[] = {
     {"icmp_unhandled_type",
      [] {
 	     return eth(our_mac, peer_mac, et_ipv4,
-			ipv4(peer4, our4, proto_icmp, icmp4(13, 1, 1, pattern(12))));
+	                ipv4(peer4, our4, proto_icmp, icmp4(13, 1, 1, pattern(12))));
      },
      drop_reason::icmp_unhandled_type},
     {"icmp_multicast_echo",
@@ -182,11 +188,14 @@ const drop_case cases[] = {
      },
      drop_reason::ipv6_bad_payload_length},
     {"ipv6_ext_header_overruns",
-     [] { return ipv6_with_payload(60, {proto_icmp6, 1, 1, 4, 0, 0, 0, 0}); },
+     [] {
+	     return ipv6_with_payload(60, {proto_icmp6, 1, 1, 4, 0, 0, 0, 0});
+     },
      drop_reason::ipv6_bad_ext_chain},
     {"ipv6_hop_by_hop_not_first",
      [] {
-	     return ipv6_with_payload(60, {0, 0, 1, 4, 0, 0, 0, 0, proto_icmp6, 0, 1, 4, 0, 0, 0, 0});
+	     return ipv6_with_payload(60,
+	                              {0, 0, 1, 4, 0, 0, 0, 0, proto_icmp6, 0, 1, 4, 0, 0, 0, 0});
      },
      drop_reason::ipv6_bad_ext_chain},
     {"ipv6_multicast_source",
@@ -225,12 +234,9 @@ const drop_case cases[] = {
      drop_reason::icmp6_unhandled_type},
     // NDP (RFC 4861 7.1.1 and 7.1.2)
     {"ndp_ns_hop_limit_64",
-     [] {
-	     return icmp6_with(peer6, our6, icmp6_ns, ns_body(our6, peer_mac), 64);
-     },
+     [] { return icmp6_with(peer6, our6, icmp6_ns, ns_body(our6, peer_mac), 64); },
      drop_reason::ndp_invalid},
-    {"ndp_ns_code_1",
-     [] { return ns_with(peer6, our6.solicited_node(), our6, peer_mac, 1); },
+    {"ndp_ns_code_1", [] { return ns_with(peer6, our6.solicited_node(), our6, peer_mac, 1); },
      drop_reason::ndp_invalid},
     {"ndp_ns_truncated", [] { return icmp6_with(peer6, our6, icmp6_ns, pattern(12), 255); },
      drop_reason::ndp_invalid},
@@ -248,9 +254,7 @@ const drop_case cases[] = {
      [] { return ns_with(ipv6_addr{}, our6.solicited_node(), our6, peer_mac); },
      drop_reason::ndp_invalid},
     {"ndp_dad_to_unicast",
-     [] {
-	     return icmp6_with(ipv6_addr{}, our6, icmp6_ns, ns_body(our6, std::nullopt), 255);
-     },
+     [] { return icmp6_with(ipv6_addr{}, our6, icmp6_ns, ns_body(our6, std::nullopt), 255); },
      drop_reason::ndp_invalid},
     {"ndp_na_hop_limit_64",
      [] { return icmp6_with(peer6, our6, icmp6_na, na_body(0x60, peer6, peer_mac), 64); },
@@ -281,7 +285,7 @@ TEST_P(drop_test, counted_under_exactly_its_reason) {
 }
 
 INSTANTIATE_TEST_SUITE_P(crafted, drop_test, testing::ValuesIn(cases),
-			 [](const testing::TestParamInfo<drop_case> &i) { return i.param.name; });
+                         [](const testing::TestParamInfo<drop_case> &i) { return i.param.name; });
 
 } // namespace
 } // namespace skiff::test

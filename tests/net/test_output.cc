@@ -8,8 +8,8 @@
 namespace skiff::test {
 namespace {
 
-using net::drop_reason;
 using net::any_addr;
+using net::drop_reason;
 using net::neigh_state;
 
 using output_test = net_test;
@@ -41,9 +41,9 @@ TEST_F(output_test, echo_off_link_goes_through_the_gateway) {
 	ASSERT_EQ(out.size(), 1u);
 	ip4_opts o;
 	o.id = 0;
-	EXPECT_EQ(out[0], eth(gw_mac, our_mac, et_ipv4,
-			      ipv4(our4, far4, proto_icmp,
-				   icmp4(8, 0x99, 1, echo_data(start_ns, 16)), o)));
+	EXPECT_EQ(out[0],
+	          eth(gw_mac, our_mac, et_ipv4,
+	              ipv4(our4, far4, proto_icmp, icmp4(8, 0x99, 1, echo_data(start_ns, 16)), o)));
 	EXPECT_EQ(checksum(out[0], l3, 20), 0);
 	EXPECT_EQ(checksum(out[0], l4_v4, out[0].size() - l4_v4), 0);
 	EXPECT_EQ(total_drops(), 0u);
@@ -63,9 +63,9 @@ TEST_F(output_test, echo_on_link_v4_to_a_known_neighbour_goes_at_once) {
 	ASSERT_EQ(out.size(), 1u);
 	ip4_opts o;
 	o.id = 0;
-	EXPECT_EQ(out[0], eth(peer_mac, our_mac, et_ipv4,
-			      ipv4(our4, peer4, proto_icmp, icmp4(8, 2, 3, echo_data(start_ns, 8)),
-				   o)));
+	EXPECT_EQ(out[0],
+	          eth(peer_mac, our_mac, et_ipv4,
+	              ipv4(our4, peer4, proto_icmp, icmp4(8, 2, 3, echo_data(start_ns, 8)), o)));
 }
 
 TEST_F(output_test, echo_on_link_v6_sends_a_solicitation_first) {
@@ -74,15 +74,15 @@ TEST_F(output_test, echo_on_link_v6_sends_a_solicitation_first) {
 	ASSERT_EQ(out.size(), 1u);
 	const ipv6_addr group = peer6.solicited_node();
 	EXPECT_EQ(out[0], icmp6_frame(mac("33:33:ff:00:00:09"), our_mac, our6, group, icmp6_ns, 0,
-				      ns_body(peer6, our_mac), 255));
+	                              ns_body(peer6, our_mac), 255));
 	ASSERT_NE(nd_entry(peer6), nullptr);
 	EXPECT_EQ(nd_entry(peer6)->state, neigh_state::incomplete);
 
 	out = exchange(icmp6_frame(our_mac, peer_mac, peer6, our6, icmp6_na, 0,
-				   na_body(0x60, peer6, peer_mac), 255));
+	                           na_body(0x60, peer6, peer_mac), 255));
 	ASSERT_EQ(out.size(), 1u);
 	EXPECT_EQ(out[0], icmp6_frame(peer_mac, our_mac, our6, peer6, 128, 0,
-				      echo_body(0x66, 9, echo_data(start_ns, 12))));
+	                              echo_body(0x66, 9, echo_data(start_ns, 12))));
 	EXPECT_EQ(total_drops(), 0u);
 }
 
@@ -118,7 +118,7 @@ TEST_F(two_workers_test, neighbour_learned_on_one_core_resolves_the_other) {
 
 	out1 = poll(1);
 	ASSERT_EQ(out1.size(), 1u) << "worker 1 releases its echo request on the poll that "
-				      "receives the event";
+	                              "receives the event";
 	EXPECT_EQ(get_mac(out1[0], 0), peer_mac);
 	EXPECT_EQ(get16(out1[0], 12), et_ipv4);
 	EXPECT_EQ(get_v4(out1[0], l3 + 16), peer4);
@@ -140,7 +140,7 @@ TEST_F(two_workers_test, v6_neighbour_learned_on_one_core_resolves_the_other) {
 	ASSERT_EQ(worker(1).send_echo_request(any_addr(peer6), 5, 5, 8), 0);
 	ASSERT_EQ(poll(1).size(), 1u);
 	inject(icmp6_frame(our_mac, peer_mac, peer6, our6, icmp6_na, 0,
-			   na_body(0x60, peer6, peer_mac), 255),
+	                   na_body(0x60, peer6, peer_mac), 255),
 	       0);
 	EXPECT_TRUE(poll(0).empty());
 	auto out1 = poll(1);
