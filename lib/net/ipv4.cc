@@ -133,6 +133,13 @@ void worker::echo4_reply(uint16_t ifc, rte_mbuf *m) {
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	icmp->icmp_cksum = wire::cksum_update16(icmp->icmp_cksum, old_type,
 						*reinterpret_cast<uint16_t *>(icmp));
+	// RFC 1624's eqn. 3 gives 0x0000 where the full sum gives 0xffff when the
+	// reply is all zeros (id 0, seq 0, zero data): receivers reject that. A
+	// 0 result is rare, so recompute then (found by tests/fuzz).
+	if (icmp->icmp_cksum == 0) {
+		icmp->icmp_cksum = wire::internet_checksum(
+		    {reinterpret_cast<const uint8_t *>(icmp), rte_pktmbuf_pkt_len(m) - m->l3_len});
+	}
 	uint32_t peer = ip->src_addr;
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = peer;
