@@ -46,6 +46,10 @@ core_counters sum(const core_counters *const *cores, size_t n) {
 		s.ndp_solicits_sent += peek(c.ndp_solicits_sent);
 		s.echo_replies_sent += peek(c.echo_replies_sent);
 		s.echo_replies_received += peek(c.echo_replies_received);
+		s.udp_delivered += peek(c.udp_delivered);
+		s.udp_sent += peek(c.udp_sent);
+		s.unreachables_sent += peek(c.unreachables_sent);
+		s.unreachables_limited += peek(c.unreachables_limited);
 		s.polls += peek(c.polls);
 		s.busy_polls += peek(c.busy_polls);
 		for (size_t d = 0; d < n_drop_reasons; d++) {

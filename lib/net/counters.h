@@ -41,6 +41,10 @@ namespace skiff::net {
 	X(ipv6_not_for_us, "IPv6 destination is not ours")                                          \
 	X(ipv6_fragment, "IPv6 fragment (reassembly not supported)")                                \
 	X(ipv6_unknown_protocol, "IPv6 next header not handled")                                    \
+	X(udp_truncated, "UDP header truncated or length field beyond the datagram")                \
+	X(udp_bad_checksum, "UDP checksum wrong (or zero over IPv6)")                                \
+	X(udp_no_socket, "UDP datagram to a port with no socket (ICMP port unreachable sent)")    \
+	X(udp_rcvbuf_full, "UDP socket receive buffer full")                                        \
 	X(icmp6_truncated, "ICMPv6 message truncated")                                              \
 	X(icmp6_bad_checksum, "ICMPv6 checksum wrong")                                              \
 	X(icmp6_unhandled_type, "ICMPv6 type not handled")                                          \
@@ -70,8 +74,8 @@ const char *drop_description(drop_reason r);
 #define SKIFF_STAGES(X)                                                                            \
 	X(rx, "rx burst and classify")                                                              \
 	X(arp, "ARP")                                                                               \
-	X(ipv4, "IPv4 and ICMP")                                                                    \
-	X(ipv6, "IPv6, ICMPv6 and NDP")                                                             \
+	X(ipv4, "IPv4, ICMP and UDP over IPv4")                                                                    \
+	X(ipv6, "IPv6, ICMPv6, NDP and UDP over IPv6")                                                             \
 	X(tx, "tx burst")
 
 enum class stage : uint8_t {
@@ -108,6 +112,10 @@ struct alignas(64) core_counters {
 	uint64_t ndp_solicits_sent = 0;
 	uint64_t echo_replies_sent = 0;
 	uint64_t echo_replies_received = 0;
+	uint64_t udp_delivered = 0;
+	uint64_t udp_sent = 0;
+	uint64_t unreachables_sent = 0;
+	uint64_t unreachables_limited = 0;
 	uint64_t polls = 0;
 	uint64_t busy_polls = 0;
 	std::array<uint64_t, n_drop_reasons> drops{};

@@ -62,7 +62,7 @@ void worker::ipv4_input(uint16_t ifc, rte_mbuf *m) {
 		drop(m, drop_reason::ipv4_bad_checksum);
 		return;
 	}
-	if (bad_source(me, ip->src())) {
+	if (!_looping && bad_source(me, ip->src())) {
 		drop(m, drop_reason::ipv4_bad_source);
 		return;
 	}
@@ -87,6 +87,9 @@ void worker::ipv4_input(uint16_t ifc, rte_mbuf *m) {
 	switch (proto) {
 	case IPPROTO_ICMP:
 		icmp4_input(ifc, m, unicast);
+		break;
+	case IPPROTO_UDP:
+		udp4_input(ifc, m, unicast);
 		break;
 	default:
 		drop(m, drop_reason::ipv4_unknown_protocol);
@@ -157,6 +160,10 @@ void worker::ipv4_output(rte_mbuf *m, ipv4_addr dst) {
 		return;
 	}
 	const iface &out = _stack.ifaces()[nh->iface];
+	if (out.owns(dst)) {
+		loopback(nh->iface, m);
+		return;
+	}
 	auto *ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr *);
 	m->l3_len = rte_ipv4_hdr_len(ip);
 	ip->hdr_checksum = 0;

@@ -68,7 +68,7 @@ void worker::ipv6_input(uint16_t ifc, rte_mbuf *m) {
 		return;
 	}
 	ipv6_addr src = ip->src(), dst = ip->dst();
-	if (src.is_multicast() || src.is_loopback() || me.owns(src)) {
+	if (src.is_multicast() || src.is_loopback() || (!_looping && me.owns(src))) {
 		drop(m, drop_reason::ipv6_bad_source);
 		return;
 	}
@@ -89,6 +89,9 @@ void worker::ipv6_input(uint16_t ifc, rte_mbuf *m) {
 	switch (proto) {
 	case IPPROTO_ICMPV6:
 		icmp6_input(ifc, m);
+		break;
+	case IPPROTO_UDP:
+		udp6_input(ifc, m, !dst.is_multicast());
 		break;
 	default:
 		drop(m, drop_reason::ipv6_unknown_protocol);
@@ -164,6 +167,12 @@ void worker::echo6_reply(uint16_t ifc, rte_mbuf *m) {
 
 void worker::ipv6_output(rte_mbuf *m, const ipv6_addr &dst, uint16_t ifc_hint) {
 	m->l3_len = sizeof(rte_ipv6_hdr);
+	for (const iface &ifc : _stack.ifaces()) {
+		if (ifc.owns(dst)) {
+			loopback(ifc.index, m);
+			return;
+		}
+	}
 	if (dst.is_multicast()) {
 		eth_output(ifc_hint, m, wire::multicast_mac(dst), RTE_ETHER_TYPE_IPV6);
 		return;

@@ -17,6 +17,7 @@ namespace {
 // one-second retransmissions, rarely enough to cost nothing per packet.
 constexpr uint64_t age_interval_ns = 100'000'000;
 constexpr unsigned event_ring_size = 1024;
+constexpr unsigned app_tx_ring_size = 4096;
 
 // Times one pipeline stage in TSC cycles, for cycles per packet.
 class stage_timer {
@@ -41,6 +42,7 @@ worker::worker(stack &owner, uint16_t index)
     : _stack(owner), _index(index), _pool(owner.config().pool), _clock(&owner.clk()) {}
 
 worker::~worker() {
+	rte_pktmbuf_free_bulk(_loop, _n_loop);
 	if (_timers) {
 		_timers->cancel(_age_timer);
 	}
@@ -49,6 +51,13 @@ worker::~worker() {
 		_tx[i].n = 0;
 	}
 	rte_ring_free(_events);
+	if (_app_tx) {
+		rte_mbuf *m;
+		while (rte_ring_dequeue(_app_tx, reinterpret_cast<void **>(&m)) == 0) {
+			rte_pktmbuf_free(m);
+		}
+		rte_ring_free(_app_tx);
+	}
 }
 
 result<void> worker::init() {
@@ -67,6 +76,12 @@ result<void> worker::init() {
 	_age_timer.fn = on_age_timer;
 	_age_timer.arg = this;
 	_timers->arm(_age_timer, _clock->now_ns() + age_interval_ns);
+	_app_tx = rte_ring_create((base + "_tx").c_str(), app_tx_ring_size, SOCKET_ID_ANY,
+				  RING_F_SC_DEQ);
+	if (!_app_tx) {
+		return make_error(-rte_errno, "cannot create the socket transmit ring: " +
+						      std::string(rte_strerror(rte_errno)) + " (raise --mem)");
+	}
 	_events = rte_ring_create_elem((base + "_ev").c_str(), sizeof(neigh_event),
 				       event_ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (!_events) {
@@ -76,7 +91,10 @@ result<void> worker::init() {
 	return {};
 }
 
+thread_local worker *worker::_current = nullptr;
+
 void worker::poll() {
+	_current = this;
 	_now_ns = _clock->now_ns();
 	bump(_counters.polls);
 	const auto &ifaces = _stack.ifaces();
@@ -93,10 +111,46 @@ void worker::poll() {
 		input(ifc.index, pkts, n);
 	}
 	drain_events();
+	drain_app_tx();
+	drain_loopback();
 	_timers->advance(_now_ns);
 	// Last, so that packets released by another core's neighbour event and
 	// solicitations retried by aging leave in this poll, not the next.
 	flush();
+	if (_qsbr) {
+		// No socket pointer survives past this point of the loop.
+		rte_rcu_qsbr_quiescent(_qsbr, _index);
+	}
+}
+
+void worker::loopback(uint16_t ifc, rte_mbuf *m) {
+	if (_n_loop == loopback_size) {
+		drop(m, drop_reason::tx_full);
+		return;
+	}
+	// It never touches a wire: the checksums are as good as we made them,
+	// including ones left to an offload that will not run.
+	m->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	m->l2_len = 0;
+	_loop_iface[_n_loop] = ifc;
+	_loop[_n_loop++] = m;
+}
+
+void worker::drain_loopback() {
+	uint16_t n = _n_loop;
+	_n_loop = 0;
+	_looping = true;
+	for (uint16_t i = 0; i < n; i++) {
+		rte_mbuf *m = _loop[i];
+		bump(_counters.rx_packets);
+		bump(_counters.rx_bytes, rte_pktmbuf_pkt_len(m));
+		if ((rte_pktmbuf_mtod(m, const uint8_t *)[0] >> 4) == 4) {
+			ipv4_input(_loop_iface[i], m);
+		} else {
+			ipv6_input(_loop_iface[i], m);
+		}
+	}
+	_looping = false;
 }
 
 void worker::on_age_timer(timer *t, void *self) {

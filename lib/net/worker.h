@@ -8,11 +8,13 @@
 
 #include "net/counters.h"
 #include "net/iface.h"
+#include "net/flow_key.h"
 #include "net/neighbor.h"
 #include "time/clock.h"
 #include "time/timer_wheel.h"
 
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include <array>
@@ -22,6 +24,9 @@
 namespace skiff::net {
 
 class stack;
+class socket_layer;
+struct socket;
+struct udp_meta;
 
 inline constexpr uint16_t burst_size = 32;
 inline constexpr uint16_t max_ifaces = 8;
@@ -85,6 +90,30 @@ public:
 		_capture_ctx = ctx;
 	}
 
+	/// The worker running on the calling thread, or nullptr off the lcores.
+	static worker *current() { return _current; }
+	stack &owner() { return _stack; }
+
+	/// Attach the socket layer (nullptr detaches); control path. Registers
+	/// this worker as an RCU QSBR reader of the socket tables.
+	void attach_sockets(socket_layer *sockets);
+	/// Report "no socket pointer held" to RCU: called at the end of every
+	/// poll, and taken offline when the worker stops polling for good.
+	void go_offline();
+
+	/// Native API, on this lcore: send `m` (its data is the UDP payload)
+	/// from `src`:`src_port` (a wildcard picks the route's source) to
+	/// `dst`:`dst_port`. Takes `m`. Returns 0 or -ENETUNREACH/-ENOBUFS.
+	int udp_send(rte_mbuf *m, const any_addr &src, uint16_t src_port, const any_addr &dst,
+		     uint16_t dst_port);
+
+	/// Socket API path: copy `len` bytes into a new datagram and send it,
+	/// directly when called on this worker's lcore (`on_lcore`), else
+	/// through this worker's queue of datagrams from other threads.
+	/// Returns `len` or -errno.
+	ssize_t udp_send_copy(const void *buf, size_t len, const any_addr &src, uint16_t src_port,
+			      const any_addr &dst, uint16_t dst_port, bool on_lcore);
+
 	/// Queue a neighbour event from another core (multi-producer safe).
 	void post(const neigh_event &ev);
 
@@ -114,6 +143,18 @@ private:
 	void echo6_reply(uint16_t iface, rte_mbuf *m);
 	void ns_input(uint16_t iface, rte_mbuf *m);
 	void na_input(uint16_t iface, rte_mbuf *m);
+	void udp4_input(uint16_t iface, rte_mbuf *m, bool unicast);
+	void udp6_input(uint16_t iface, rte_mbuf *m, bool unicast);
+	void udp_deliver(rte_mbuf *m, const flow_key &key, uint16_t l4_off, bool unicast,
+			 uint16_t iface);
+	void port_unreachable(uint16_t iface, rte_mbuf *m);
+	bool unreach_allowed();
+	int udp_build(rte_mbuf *m, const any_addr &src, uint16_t src_port, const any_addr &dst,
+		      uint16_t dst_port, bool offload);
+	void ip_output(rte_mbuf *m);
+	void drain_app_tx();
+	void loopback(uint16_t iface, rte_mbuf *m);
+	void drain_loopback();
 	void deliver_echo_reply(const any_addr &from, uint16_t id, uint16_t seq, wire::bytes data);
 
 	// Output.
@@ -156,6 +197,19 @@ private:
 	std::unique_ptr<neigh_cache<ipv4_addr>> _arp;
 	std::unique_ptr<neigh_cache<ipv6_addr>> _nd;
 	rte_ring *_events = nullptr;
+	rte_ring *_app_tx = nullptr; ///< datagrams from non-lcore threads (MP/SC)
+	socket_layer *_sockets = nullptr;
+	rte_rcu_qsbr *_qsbr = nullptr;
+	uint64_t _unreach_tokens = 0;
+	uint64_t _unreach_refill_ns = 0;
+	static thread_local worker *_current;
+	// Datagrams the stack sends to its own addresses, received on the next
+	// poll (not recursively, so a reply to ourselves cannot loop forever).
+	static constexpr uint16_t loopback_size = 64;
+	rte_mbuf *_loop[loopback_size];
+	uint16_t _loop_iface[loopback_size];
+	uint16_t _n_loop = 0;
+	bool _looping = false;
 	std::array<tx_buffer, max_ifaces> _tx;
 	echo_hook _echo_hook = nullptr;
 	void *_echo_ctx = nullptr;

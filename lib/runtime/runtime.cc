@@ -145,6 +145,11 @@ result<void> runtime::configure_stack() {
 			return w.err();
 		}
 	}
+	auto sockets = net::socket_layer::create(*_stack, net::socket_config{});
+	if (!sockets) {
+		return sockets.err();
+	}
+	_sockets = std::move(*sockets);
 	return {};
 }
 
@@ -154,6 +159,7 @@ int runtime::worker_main(void *arg) {
 		w->poll();
 	}
 	w->flush();
+	w->go_offline();
 	return 0;
 }
 
@@ -186,6 +192,7 @@ int runtime::run(void (*on_main_tick)(runtime &, void *), void *ctx) {
 		}
 	}
 	main_worker.flush();
+	main_worker.go_offline();
 	rte_eal_mp_wait_lcore();
 	print_stats();
 	return 0;
@@ -212,6 +219,7 @@ runtime::~runtime() {
 	if (_capture) {
 		_capture->close();
 	}
+	_sockets.reset();
 	_stack.reset(); // frees mbufs still held by workers
 	for (port &p : _ports) {
 		p.close();

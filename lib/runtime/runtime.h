@@ -7,6 +7,7 @@
 
 #include "base/result.h"
 #include "env/env.h"
+#include "net/sockets.h"
 #include "net/stack.h"
 #include "port/capture.h"
 #include "port/port.h"
@@ -39,6 +40,7 @@ public:
 	~runtime();
 
 	net::stack &stack() { return *_stack; }
+	net::socket_layer &sockets() { return *_sockets; }
 	const std::vector<port> &ports() const { return _ports; }
 	const class env &env() const { return *_env; }
 
@@ -64,6 +66,7 @@ private:
 	std::vector<port> _ports;
 	std::optional<pcap_capture> _capture;
 	std::unique_ptr<net::stack> _stack;
+	std::unique_ptr<net::socket_layer> _sockets; // before _stack in destruction
 };
 
 } // namespace skiff::app

@@ -1,0 +1,110 @@
+#pragma once
+
+// The socket layer: descriptors, bind/connect/close on the control side,
+// and the lock-free tables the data plane demultiplexes with.
+//
+// Tables: one shared table of bound sockets, keyed by (proto, family, local
+// address or wildcard, local port), which every core reads; and one table
+// of connected sockets per worker, keyed by the full 4-tuple, read only by
+// the worker that owns the flow (the core RSS steers it to). Writers hold
+// `_mutex` (control path only); readers take no lock (see socket_table.h).
+//
+// Calls return 0 (or a count) on success and -errno on failure; the C shim
+// turns that into -1/errno and adds blocking and readiness.
+
+#include "base/result.h"
+#include "net/socket.h"
+#include "net/socket_table.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+struct rte_rcu_qsbr;
+
+namespace skiff::net {
+
+class stack;
+
+struct socket_config {
+	uint32_t max_sockets = 4096;
+	uint16_t ephemeral_lo = 49152; ///< RFC 6335 dynamic range
+	uint16_t ephemeral_hi = 65535;
+	uint32_t rx_ring_size = 1024; ///< datagrams queued per socket, at most
+	uint32_t unreach_per_sec = 100; ///< ICMP port unreachable rate per core
+};
+
+class socket_layer {
+public:
+	/// After every worker exists (stack::add_worker), before they poll.
+	static result<std::unique_ptr<socket_layer>> create(stack &s, const socket_config &cfg);
+	~socket_layer();
+
+	// Control API: thread-safe, callable from any thread.
+	int open(int domain, int type, int protocol);
+	int bind(int fd, const sockaddr *addr, socklen_t len);
+	int connect(int fd, const sockaddr *addr, socklen_t len);
+	int close(int fd);
+	int shutdown(int fd, int how);
+	int getsockname(int fd, sockaddr *addr, socklen_t *len);
+	int getpeername(int fd, sockaddr *addr, socklen_t *len);
+	int setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+	int getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+	int set_nonblock(int fd, bool on);
+
+	/// Never blocks: -EAGAIN when nothing is queued. MSG_TRUNC in `flags`
+	/// returns the datagram's real length; `*truncated` tells if it was cut.
+	ssize_t recvfrom(int fd, void *buf, size_t len, int flags, sockaddr *from, socklen_t *fromlen,
+			 bool *truncated = nullptr);
+	/// Never blocks: -ENOBUFS when the pool or the core's queue is full.
+	ssize_t sendto(int fd, const void *buf, size_t len, int flags, const sockaddr *to,
+		       socklen_t tolen);
+
+	/// Native API: deliver this socket's datagrams to `fn` on the lcore.
+	int set_native_rx(int fd, udp_rx_fn fn, void *ctx);
+
+	/// A counted reference to the socket behind `fd`, for waiting on it;
+	/// release with put().
+	socket *get(int fd);
+	static void put(socket *s);
+
+	/// Readiness: EPOLLIN / EPOLLOUT / EPOLLERR bits for `s` now.
+	uint32_t poll_events(const socket &s) const;
+
+	// Data side.
+	socket *lookup_udp(uint16_t worker, const flow_key &key) const;
+	rte_rcu_qsbr *qsbr() const { return _qsbr; }
+	const socket_config &config() const { return _cfg; }
+	uint32_t open_count() const;
+
+private:
+	socket_layer(stack &s, const socket_config &cfg);
+	socket *find(int fd) const; // under _mutex
+	int bind_locked(socket &s, const any_addr &addr, uint16_t port);
+	int autobind_locked(socket &s);
+	int insert_keys(socket &s, socket_table &table, const flow_key *keys, uint8_t n);
+	void remove_keys(socket &s);
+	bool port_in_use(int domain, uint16_t port, const any_addr &addr, const socket &self) const;
+	static void release(void *value);
+
+	stack &_stack;
+	socket_config _cfg;
+	rte_rcu_qsbr *_qsbr = nullptr;
+	std::optional<socket_table> _bound;
+	std::vector<socket_table> _connected; ///< one per worker
+	mutable std::mutex _mutex;
+	std::vector<socket *> _fds;
+	uint16_t _next_ephemeral;
+};
+
+/// A sockaddr as an address and a host-order port; nullopt if malformed.
+std::optional<std::pair<any_addr, uint16_t>> from_sockaddr(const sockaddr *sa, socklen_t len);
+/// Write `addr` (v4 as v4-mapped when domain is AF_INET6) into `sa`.
+socklen_t to_sockaddr(int domain, const any_addr &addr, uint16_t port, sockaddr *sa,
+		      socklen_t len);
+
+} // namespace skiff::net
