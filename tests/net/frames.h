@@ -45,6 +45,7 @@ inline constexpr uint16_t et_ipv6 = 0x86dd;
 inline constexpr uint8_t proto_icmp = 1;
 inline constexpr uint8_t proto_udp = 17;
 inline constexpr uint8_t proto_icmp6 = 58;
+inline constexpr uint8_t proto_experiment = 253; // RFC 3692: never handled
 inline constexpr uint8_t icmp6_ns = 135;
 inline constexpr uint8_t icmp6_na = 136;
 
