@@ -32,6 +32,8 @@ std::string format_stats(const stack &s) {
 		    "echo: %lu replies sent, %lu replies received\n",
 	       t.arp_replies_sent, t.arp_requests_sent, t.ndp_adverts_sent, t.ndp_solicits_sent,
 	       t.echo_replies_sent, t.echo_replies_received);
+	append(out, "udp: %lu delivered, %lu sent | icmp unreachable: %lu sent, %lu rate-limited\n",
+	       t.udp_delivered, t.udp_sent, t.unreachables_sent, t.unreachables_limited);
 	for (const auto &w : s.workers()) {
 		const core_counters &c = w->counters();
 		append(out, "  core %u: rx %lu tx %lu dropped %lu polls %lu (busy %lu)\n", w->index(),
@@ -74,6 +76,10 @@ int tel_stats(const char *, const char *, rte_tel_data *d) {
 	rte_tel_data_add_dict_u64(d, "ndp_solicits_sent", t.ndp_solicits_sent);
 	rte_tel_data_add_dict_u64(d, "echo_replies_sent", t.echo_replies_sent);
 	rte_tel_data_add_dict_u64(d, "echo_replies_received", t.echo_replies_received);
+	rte_tel_data_add_dict_u64(d, "udp_delivered", t.udp_delivered);
+	rte_tel_data_add_dict_u64(d, "udp_sent", t.udp_sent);
+	rte_tel_data_add_dict_u64(d, "unreachables_sent", t.unreachables_sent);
+	rte_tel_data_add_dict_u64(d, "unreachables_limited", t.unreachables_limited);
 	return 0;
 }
 
