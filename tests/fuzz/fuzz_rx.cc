@@ -41,6 +41,7 @@
 #include "wire/eth.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
+#include "wire/udp.h"
 
 #include <rte_arp.h>
 #include <rte_eal.h>
@@ -93,6 +94,15 @@ struct harness {
 
 harness *g;
 
+rte_mbuf *alloc_or_die() {
+	rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
+	if (!m) {
+		die("mbuf pool exhausted with %u mbufs in use: a leak the checks missed",
+		    rte_mempool_in_use_count(g->pool));
+	}
+	return m;
+}
+
 // An external buffer for one segment, freed by DPDK through ext_free when
 // the last mbuf attached to it is freed.
 struct ext_buf {
@@ -111,11 +121,7 @@ void ext_free(void *, void *opaque) {
 // headroom + `room` bytes (room >= len): with room == len, the byte after the
 // frame is an ASan redzone.
 rte_mbuf *ext_segment(const uint8_t *data, uint16_t len, uint16_t room) {
-	rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
-	if (!m) {
-		die("mbuf pool exhausted with %u mbufs in use: a leak the checks missed",
-		    rte_mempool_in_use_count(g->pool));
-	}
+	rte_mbuf *m = alloc_or_die();
 	uint16_t buf_len = RTE_PKTMBUF_HEADROOM + room;
 	auto *e = new ext_buf{};
 	e->mem = static_cast<uint8_t *>(std::malloc(buf_len));
@@ -135,7 +141,7 @@ rte_mbuf *ext_segment(const uint8_t *data, uint16_t len, uint16_t room) {
 struct choices {
 	bool rewrite_mac;   ///< unicast dst MAC that is not ours becomes ours
 	bool fix_checksums; ///< recompute IPv4/ICMP/ICMPv6 checksums
-	uint64_t rx_cksum;  ///< RTE_MBUF_F_RX_IP_CKSUM_* as a NIC would set it
+	uint64_t rx_cksum;  ///< RTE_MBUF_F_RX_{IP,L4}_CKSUM_* as a NIC would set them
 	uint16_t split;     ///< 0: one segment; else the first segment's length
 	bool split_room;    ///< the first segment has tailroom for linearize
 	bool resolve;       ///< answer every pending resolution afterwards
@@ -156,10 +162,13 @@ choices decide(const uint8_t *data, size_t size) {
 	choices c{};
 	c.rewrite_mac = (h & 7) != 0;
 	c.fix_checksums = (h >> 3 & 1) != 0;
-	static constexpr uint64_t cksum[4] = {
+	static constexpr uint64_t ip_cksum[4] = {
 	    RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN,
 	    RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_BAD};
-	c.rx_cksum = cksum[h >> 4 & 3];
+	static constexpr uint64_t l4_cksum[4] = {
+	    RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN,
+	    RTE_MBUF_F_RX_L4_CKSUM_GOOD, RTE_MBUF_F_RX_L4_CKSUM_BAD};
+	c.rx_cksum = ip_cksum[h >> 4 & 3] | l4_cksum[h >> 14 & 3];
 	if (size >= 2 && (h >> 6 & 7) == 0) {
 		c.split = uint16_t(1 + (h >> 16) % (size - 1));
 		c.split_room = (h >> 9 & 3) != 0;
@@ -170,9 +179,60 @@ choices decide(const uint8_t *data, size_t size) {
 	return c;
 }
 
+// Stores the right checksum, at `off`, for the `len` bytes of L4 message at
+// `l4` (`pseudo`: the pseudo-header sum; 0 for ICMP over IPv4).
+void fix_l4(uint8_t *l4, size_t len, size_t off, uint32_t pseudo, bool udp) {
+	std::memset(l4 + off, 0, 2);
+	uint16_t c = skiff::wire::cksum_fold(skiff::wire::cksum_add(l4, len, pseudo));
+	if (udp && c == 0) {
+		c = 0xffff; // RFC 768: 0 means "no checksum"
+	}
+	std::memcpy(l4 + off, &c, 2);
+}
+
+void fix_ipv4(uint8_t *l3, size_t l3_len) {
+	namespace w = skiff::wire;
+	auto ip = w::ipv4_view::parse({l3, l3_len});
+	if (!ip.ok()) {
+		return;
+	}
+	fix_l4(l3, ip->header_len(), 10, 0, false);
+	uint8_t *l4 = l3 + ip->header_len();
+	size_t l4_len = ip->payload().size();
+	if (ip->is_fragment()) {
+		return;
+	}
+	if (ip->proto() == IPPROTO_ICMP && l4_len >= 4) {
+		fix_l4(l4, l4_len, 2, 0, false);
+	} else if (auto udp = w::udp_view::parse({l4, l4_len}); ip->proto() == IPPROTO_UDP && udp) {
+		uint16_t n = udp->length();
+		fix_l4(l4, n, 6, w::ipv4_pseudo_sum(ip->src(), ip->dst(), IPPROTO_UDP, n), true);
+	}
+}
+
+void fix_ipv6(uint8_t *l3, size_t l3_len) {
+	namespace w = skiff::wire;
+	auto ip = w::ipv6_view::parse({l3, l3_len});
+	if (!ip.ok() || ip->is_fragment()) {
+		return;
+	}
+	uint8_t *l4 = l3 + ip->upper_offset();
+	size_t l4_len = ip->upper_payload().size();
+	if (ip->upper_proto() == IPPROTO_ICMPV6 && l4_len >= 4) {
+		fix_l4(l4, l4_len, 2,
+		       w::ipv6_pseudo_sum(ip->src(), ip->dst(), IPPROTO_ICMPV6, uint32_t(l4_len)),
+		       false);
+	} else if (auto udp = w::udp_view::parse({l4, l4_len});
+	           ip->upper_proto() == IPPROTO_UDP && udp) {
+		uint16_t n = udp->length();
+		fix_l4(l4, n, 6, w::ipv6_pseudo_sum(ip->src(), ip->dst(), IPPROTO_UDP, n), true);
+	}
+}
+
 // Random mutations break checksums, which would keep the fuzzer out of
 // everything past the checksum checks; a frame that asks for it gets correct
-// ones (the unfixed half still covers the bad-checksum drops).
+// IPv4 header, ICMP, ICMPv6 and UDP checksums (the unfixed half still covers
+// the bad-checksum drops).
 void fix_checksums(uint8_t *f, size_t len) {
 	auto eth = skiff::wire::eth_view::parse({f, len});
 	if (!eth.ok()) {
@@ -181,33 +241,9 @@ void fix_checksums(uint8_t *f, size_t len) {
 	uint8_t *l3 = f + eth->header_len();
 	size_t l3_len = len - eth->header_len();
 	if (eth->ethertype() == skiff::wire::ethertype::ipv4) {
-		auto ip = skiff::wire::ipv4_view::parse({l3, l3_len});
-		if (!ip.ok()) {
-			return;
-		}
-		std::memset(l3 + 10, 0, 2);
-		uint16_t c = skiff::wire::internet_checksum(ip->header());
-		std::memcpy(l3 + 10, &c, 2);
-		size_t l4_len = ip->payload().size();
-		if (ip->proto() == IPPROTO_ICMP && !ip->is_fragment() && l4_len >= 4) {
-			uint8_t *l4 = l3 + ip->header_len();
-			std::memset(l4 + 2, 0, 2);
-			c = skiff::wire::internet_checksum({l4, l4_len});
-			std::memcpy(l4 + 2, &c, 2);
-		}
+		fix_ipv4(l3, l3_len);
 	} else if (eth->ethertype() == skiff::wire::ethertype::ipv6) {
-		auto ip = skiff::wire::ipv6_view::parse({l3, l3_len});
-		size_t l4_len = ip.ok() ? ip->upper_payload().size() : 0;
-		if (!ip.ok() || ip->upper_proto() != IPPROTO_ICMPV6 || ip->is_fragment() ||
-		    l4_len < 4) {
-			return;
-		}
-		uint8_t *l4 = l3 + ip->upper_offset();
-		std::memset(l4 + 2, 0, 2);
-		uint32_t sum = skiff::wire::ipv6_pseudo_sum(ip->src(), ip->dst(), IPPROTO_ICMPV6,
-		                                            uint32_t(l4_len));
-		uint16_t c = skiff::wire::cksum_fold(skiff::wire::cksum_add(l4, l4_len, sum));
-		std::memcpy(l4 + 2, &c, 2);
+		fix_ipv6(l3, l3_len);
 	}
 }
 
@@ -328,14 +364,6 @@ void check_mbufs(const char *when) {
 }
 
 constexpr mac_addr neighbour_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x09}};
-
-rte_mbuf *alloc_or_die() {
-	rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
-	if (!m) {
-		die("mbuf pool exhausted with %u mbufs in use", rte_mempool_in_use_count(g->pool));
-	}
-	return m;
-}
 
 // `a`'s owner answering our ARP request.
 rte_mbuf *arp_reply_from(ipv4_addr a) {
