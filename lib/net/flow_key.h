@@ -12,7 +12,8 @@
 
 namespace skiff::net {
 
-struct flow_key {
+// 8-byte aligned: rte_hash_crc reads keys 8 bytes at a time.
+struct alignas(8) flow_key {
 	uint8_t proto = 0;        ///< IPPROTO_UDP, IPPROTO_TCP
 	uint8_t family = 0;       ///< 4 or 6
 	uint16_t local_port = 0;  ///< network order, as on the wire
