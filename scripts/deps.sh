@@ -7,7 +7,7 @@ skiff_packages=(
 	libspdlog-dev libfmt-dev libcli11-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	clang libclang-rt-14-dev clang-format # the libFuzzer build and the format check
-	python3 python3-scapy iproute2 iputils-ping tshark
+	python3 python3-scapy iproute2 iputils-ping tshark netcat-openbsd
 )
 
 skiff_install_deps() {

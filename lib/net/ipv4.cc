@@ -1,6 +1,7 @@
 // IPv4 in and out with the receive checks of RFC 1122 section 3.2.1 and
 // RFC 6274, and ICMP echo (RFC 792).
 
+#include "net/sockets.h"
 #include "net/stack.h"
 #include "net/worker.h"
 #include "wire/builder.h"
@@ -121,6 +122,14 @@ void worker::icmp4_input(uint16_t ifc, rte_mbuf *m, bool unicast) {
 		deliver_echo_reply(any_addr{ipv4_addr{rte_pktmbuf_mtod(m, rte_ipv4_hdr *)->src_addr}},
 				   icmp->echo_id(), icmp->echo_seq(), icmp->data());
 		rte_pktmbuf_free(m);
+		return;
+	case wire::icmp4_type::dest_unreachable: // RFC 792
+		if (icmp->code() == wire::icmp4_unreach::port && _sockets) {
+			_sockets->udp_unreachable(icmp->data());
+			rte_pktmbuf_free(m);
+			return;
+		}
+		drop(m, drop_reason::icmp_unhandled_type);
 		return;
 	default:
 		drop(m, drop_reason::icmp_unhandled_type);

@@ -1,6 +1,7 @@
 // IPv6 in and out (RFC 8200), ICMPv6 echo (RFC 4443) and neighbour
 // discovery (RFC 4861 sections 7.1 and 7.2).
 
+#include "net/sockets.h"
 #include "net/stack.h"
 #include "net/worker.h"
 #include "wire/builder.h"
@@ -125,6 +126,14 @@ void worker::icmp6_input(uint16_t ifc, rte_mbuf *m) {
 		return;
 	case icmp6_neigh_advert:
 		na_input(ifc, m);
+		return;
+	case wire::icmp6_type::dest_unreachable:
+		if (icmp->code() == wire::icmp6_unreach::port && _sockets) { // RFC 4443 3.1
+			_sockets->udp_unreachable(icmp->data());
+			rte_pktmbuf_free(m);
+			return;
+		}
+		drop(m, drop_reason::icmp6_unhandled_type);
 		return;
 	default:
 		drop(m, drop_reason::icmp6_unhandled_type);

@@ -32,7 +32,11 @@ result<socket_table> socket_table::create(const std::string &name, uint32_t capa
 	rte_hash_rcu_config rcu{};
 	rcu.v = qsbr;
 	rcu.mode = RTE_HASH_QSBR_MODE_DQ;
-	rcu.trigger_reclaim_limit = 1; // try to reclaim on every delete
+	// The defer queue reclaims on a delete when it holds more than this
+	// many entries: 0 reclaims on every delete, so a closed socket (and the
+	// mbufs queued on it) is freed by the next close after its grace
+	// period, not left until two more sockets close.
+	rcu.trigger_reclaim_limit = 0;
 	rcu.key_data_ptr = reinterpret_cast<void *>(release);
 	rcu.free_key_data_func = release_key_data;
 	if (rte_hash_rcu_qsbr_add(t._hash, &rcu) != 0) {

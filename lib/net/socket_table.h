@@ -55,6 +55,8 @@ public:
 	/// Data side, `n` keys at once (up to RTE_HASH_LOOKUP_BULK_MAX).
 	void lookup_bulk(const flow_key **keys, uint32_t n, void **values) const;
 
+	/// Keys present plus deleted keys whose slots still await their grace
+	/// period (rte_hash_count counts slots in use).
 	uint32_t size() const { return uint32_t(rte_hash_count(_hash)); }
 	rte_hash *raw() const { return _hash; }
 

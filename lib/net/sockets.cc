@@ -24,7 +24,6 @@ namespace skiff::net {
 namespace {
 
 constexpr int first_fd = 1000; // apart from kernel descriptors, to catch mix-ups
-constexpr size_t max_udp_payload = 65507;
 
 void futex_wake_all(std::atomic<uint32_t> *word) {
 	syscall(SYS_futex, reinterpret_cast<uint32_t *>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
@@ -45,16 +44,6 @@ std::optional<ipv4_addr> unmapped(const ipv6_addr &a) {
 	return v4;
 }
 
-// The address as the stack sees it: v4-mapped IPv6 becomes IPv4.
-any_addr effective(const any_addr &a) {
-	if (const auto *v6 = std::get_if<ipv6_addr>(&a)) {
-		if (auto v4 = unmapped(*v6)) {
-			return *v4;
-		}
-	}
-	return a;
-}
-
 flow_key key_for(const any_addr &local, uint16_t port) {
 	flow_key k;
 	k.proto = IPPROTO_UDP;
@@ -63,6 +52,15 @@ flow_key key_for(const any_addr &local, uint16_t port) {
 }
 
 } // namespace
+
+any_addr effective(const any_addr &a) {
+	if (const auto *v6 = std::get_if<ipv6_addr>(&a)) {
+		if (auto v4 = unmapped(*v6)) {
+			return *v4;
+		}
+	}
+	return a;
+}
 
 void socket::signal(uint32_t events) {
 	seq.fetch_add(1, std::memory_order_seq_cst);
@@ -527,6 +525,35 @@ socket *socket_layer::lookup_udp(uint16_t w, const flow_key &key) const {
 		return s;
 	}
 	return static_cast<socket *>(_bound->lookup(wildcard_of(key)));
+}
+
+void socket_layer::udp_unreachable(wire::bytes q) {
+	// The quoted datagram is one we sent: its source is our end of the flow.
+	flow_key k;
+	k.proto = IPPROTO_UDP;
+	uint16_t ports[2];
+	if (q.size() >= 20 && (q[0] >> 4) == 4) {
+		size_t l4 = size_t(q[0] & 0xf) * 4;
+		if (l4 < 20 || q.size() < l4 + 8 || q[9] != IPPROTO_UDP) {
+			return;
+		}
+		std::memcpy(ports, q.data() + l4, sizeof(ports));
+		set_local(k, ipv4_addr::from(q.data() + 12), ports[0]);
+		set_remote(k, ipv4_addr::from(q.data() + 16), ports[1]);
+	} else if (q.size() >= 40 + 8 && (q[0] >> 4) == 6 && q[6] == IPPROTO_UDP) {
+		std::memcpy(ports, q.data() + 40, sizeof(ports));
+		set_local(k, ipv6_addr::from(q.data() + 8), ports[0]);
+		set_remote(k, ipv6_addr::from(q.data() + 24), ports[1]);
+	} else {
+		return; // too short, or extension headers: not worth parsing for this
+	}
+	for (const socket_table &t : _connected) {
+		if (auto *s = static_cast<socket *>(t.lookup(k))) {
+			s->so_error.store(ECONNREFUSED, std::memory_order_relaxed);
+			s->signal(EPOLLERR);
+			return;
+		}
+	}
 }
 
 int socket_layer::getsockname(int fd, sockaddr *addr, socklen_t *len) {

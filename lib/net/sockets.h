@@ -77,6 +77,12 @@ public:
 
 	// Data side.
 	socket *lookup_udp(uint16_t worker, const flow_key &key) const;
+	/// An ICMP or ICMPv6 port unreachable quoting `quote` (the IP header and
+	/// first 8 bytes of a datagram we sent): the connected socket of that
+	/// flow gets ECONNREFUSED as its pending error (SO_ERROR, and the next
+	/// receive). Unconnected sockets ignore it, as Linux's do without
+	/// IP_RECVERR (RFC 1122 4.1.3.3).
+	void udp_unreachable(wire::bytes quote);
 	rte_rcu_qsbr *qsbr() const { return _qsbr; }
 	const socket_config &config() const { return _cfg; }
 	uint32_t open_count() const;
@@ -103,6 +109,8 @@ private:
 
 /// A sockaddr as an address and a host-order port; nullopt if malformed.
 std::optional<std::pair<any_addr, uint16_t>> from_sockaddr(const sockaddr *sa, socklen_t len);
+/// The address as the stack sees it: v4-mapped IPv6 (::ffff:a.b.c.d) becomes IPv4.
+any_addr effective(const any_addr &a);
 /// Write `addr` (v4 as v4-mapped when domain is AF_INET6) into `sa`.
 socklen_t to_sockaddr(int domain, const any_addr &addr, uint16_t port, sockaddr *sa,
 		      socklen_t len);

@@ -138,10 +138,16 @@ ssize_t socket_layer::sendto(int fd, const void *buf, size_t len, int flags, con
 		if (dst_port == 0) {
 			return -EINVAL;
 		}
+		// A dual-stack socket reaches IPv4 peers through v4-mapped
+		// addresses: route them as IPv4.
+		dst = effective(dst);
+		if (s->domain == AF_INET6 && s->v6only && dst.index() == 0) {
+			return -ENETUNREACH;
+		}
 		if (int rc = autobind_locked(*s); rc < 0) {
 			return rc;
 		}
-		src = s->local;
+		src = effective(s->local);
 		src_port = s->local_port;
 		home = s->home >= 0 ? uint16_t(s->home) : uint16_t(fd % _connected.size());
 	}

@@ -1,0 +1,587 @@
+// skiff-echo: a UDP echo server (RFC 862) on skiff's native, zero-copy API,
+// and a client mode that measures it.
+//
+// Server: each datagram to --port-num (default 7) goes back to its sender in
+// the mbuf it arrived in. The callback runs on the lcore that received the
+// datagram, never copies the payload, and the stack pushes the UDP, IP and
+// Ethernet headers into the mbuf's headroom.
+//
+//   skiff-echo --port net_tap0,iface=sk0 --addr 198.18.0.2/24 --addr 2001:2::2/64
+//
+// Client (--client): two stacks in this process, joined by a virtual cable
+// made of two DPDK rings. The echo server runs on the first lcore and a
+// client on the second. For --duration seconds (after --warmup), the client
+// keeps --window datagrams of --size bytes in flight. Each datagram carries
+// a sequence number and a TSC timestamp. The client reports echoed datagrams
+// per second and round-trip percentiles. It needs no NIC, no root and no
+// hugepages.
+//
+//   skiff-echo --client --lcores 0-1 --duration 5 --window 32 --size 64
+
+#include "echo_stats.h"
+#include "runtime/runtime.h"
+
+#include "net/report.h"
+#include "net/worker.h"
+
+#include <CLI/CLI.hpp>
+#include <rte_cycles.h>
+#include <rte_eth_ring.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <spdlog/spdlog.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using skiff::error;
+using skiff::make_error;
+using skiff::result;
+using skiff::net::any_addr;
+using skiff::net::ipv4_addr;
+using skiff::net::ipv6_addr;
+using skiff::net::udp_meta;
+using skiff::net::worker;
+
+constexpr const char *prog = "skiff-echo";
+
+// ---- Server ---------------------------------------------------------------------
+
+// A datagram sent to a broadcast or multicast address is answered from a
+// unicast one: the route picks it when the source is the wildcard.
+bool is_group(const skiff::net::stack &st, const any_addr &a) {
+	if (const auto *v4 = std::get_if<ipv4_addr>(&a)) {
+		if (v4->is_multicast() || v4->is_broadcast()) {
+			return true;
+		}
+		for (const auto &ifc : st.ifaces()) {
+			if (ifc.is_broadcast_for_us(*v4)) {
+				return true;
+			}
+		}
+		return false;
+	}
+	return std::get<ipv6_addr>(a).is_multicast();
+}
+
+// The whole server, called on the receiving lcore: turn the mbuf around.
+void echo_rx(void *ctx, worker &w, rte_mbuf *m, const udp_meta &meta) {
+	const auto &st = *static_cast<const skiff::net::stack *>(ctx);
+	if (is_group(st, meta.to)) {
+		any_addr any = meta.to.index() == 0 ? any_addr{ipv4_addr{}} : any_addr{ipv6_addr{}};
+		w.udp_send(m, any, meta.to_port, meta.from, meta.from_port);
+		return;
+	}
+	// udp_send takes the mbuf whatever happens (freed on error).
+	w.udp_send(m, meta.to, meta.to_port, meta.from, meta.from_port);
+}
+
+/// Bind [::]:port, dual stack, and deliver its datagrams to echo_rx on
+/// whichever lcore receives them.
+result<int> open_echo_socket(skiff::net::socket_layer &sl, skiff::net::stack &st, uint16_t port) {
+	int fd = sl.open(AF_INET6, SOCK_DGRAM, 0);
+	if (fd < 0) {
+		return make_error(fd, std::string("cannot open the echo socket: ") + strerror(-fd));
+	}
+	sockaddr_in6 addr{};
+	addr.sin6_family = AF_INET6;
+	addr.sin6_port = htons(port);
+	int rc = sl.bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr));
+	if (rc == 0) {
+		rc = sl.set_native_rx(fd, echo_rx, &st);
+	}
+	if (rc < 0) {
+		sl.close(fd);
+		return make_error(rc, "cannot serve UDP port " + std::to_string(port) + ": " +
+		                          strerror(-rc) + " (pick another --port-num)");
+	}
+	return fd;
+}
+
+int run_server(const skiff::options &opts, uint16_t port) {
+	auto rt = skiff::app::runtime::start(opts, prog);
+	if (!rt) {
+		return skiff::report_startup_error(prog, rt.err());
+	}
+	auto fd = open_echo_socket((*rt)->sockets(), (*rt)->stack(), port);
+	if (!fd) {
+		return skiff::report_startup_error(prog, fd.err());
+	}
+	spdlog::info("echoing UDP port {} on {} lcore(s), IPv4 and IPv6, zero copy", port,
+	             (*rt)->env().lcores().size());
+	int rc = (*rt)->run();
+	(*rt)->sockets().close(*fd);
+	return rc;
+}
+
+// ---- Client ---------------------------------------------------------------------
+
+struct client_config {
+	uint16_t size = 64;
+	uint32_t window = 32;
+	double duration = 5;
+	double warmup = 0.5;
+	double timeout = 1; ///< seconds before an unanswered datagram counts as lost
+	bool ipv6 = false;
+	uint16_t server_port = 7;
+};
+
+/// The head of every datagram's payload; the rest is zeros.
+struct probe {
+	uint64_t seq;
+	uint64_t tsc; ///< when the client sent it
+	uint32_t slot;
+	uint32_t magic;
+};
+constexpr uint32_t probe_magic = 0x736b6563; // "skec"
+
+/// Keeps `window` datagrams in flight through one worker (on its lcore):
+/// each echo is timed and its mbuf sent straight out again with a new
+/// sequence number, so the steady state allocates and copies nothing.
+class echo_client {
+public:
+	echo_client(const client_config &cfg, worker &w, rte_mempool *pool)
+	    : _cfg(cfg), _w(w), _pool(pool), _slots(cfg.window) {
+		_hz = rte_get_tsc_hz();
+		_tick_cycles = _hz / 1000;
+		_timeout_cycles = uint64_t(cfg.timeout * double(_hz));
+	}
+
+	/// Control path: where to send (a wildcard `local` lets the route pick).
+	void set_flow(const any_addr &local, uint16_t local_port, const any_addr &server) {
+		_local = local;
+		_local_port = local_port;
+		_server = server;
+	}
+
+	/// On the client lcore, once: the clock starts.
+	void start() {
+		uint64_t now = rte_rdtsc();
+		_measure_at = now + uint64_t(_cfg.warmup * double(_hz));
+		_end_at = _measure_at + uint64_t(_cfg.duration * double(_hz));
+		_next_tick = now;
+	}
+
+	/// On the client lcore between polls: phases, timeouts, window. False
+	/// once the run is over and the last echoes are in (or timed out).
+	bool tick() {
+		uint64_t now = rte_rdtsc();
+		if (now < _next_tick) {
+			return true;
+		}
+		_next_tick = now + _tick_cycles;
+		if (_phase == phase::warmup && now >= _measure_at) {
+			_phase = phase::measuring;
+			_measured_from = now;
+		}
+		if (_phase == phase::measuring && now >= _end_at) {
+			_phase = phase::draining;
+			_measured_to = now;
+		}
+		expire(now);
+		if (_phase != phase::draining) {
+			fill(now);
+		}
+		return _phase != phase::draining ||
+		       (_outstanding != 0 && now < _end_at + _timeout_cycles);
+	}
+
+	static void on_reply(void *ctx, worker &, rte_mbuf *m, const udp_meta &) {
+		static_cast<echo_client *>(ctx)->reply(m);
+	}
+
+	skiff::echo::run_result result() const {
+		skiff::echo::run_result r;
+		r.impl = "skiff";
+		r.size = _cfg.size;
+		r.window = _cfg.window;
+		uint64_t to = _measured_to ? _measured_to : rte_rdtsc();
+		r.seconds = _measured_from ? double(to - _measured_from) / double(_hz) : 0;
+		r.round_trips = _round_trips;
+		r.lost = _lost;
+		r.rtt = _rtt;
+		r.unit_ns = 1e9 / double(_hz);
+		return r;
+	}
+
+	uint64_t stale() const { return _stale; }
+	uint64_t send_failures() const { return _send_failures; }
+
+private:
+	enum class phase { warmup, measuring, draining };
+	struct slot {
+		uint64_t seq = 0;
+		uint64_t sent = 0;
+		bool busy = false;
+	};
+
+	void reply(rte_mbuf *m) {
+		uint64_t now = rte_rdtsc();
+		probe p;
+		if (rte_pktmbuf_data_len(m) < sizeof(p)) {
+			_stale++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		std::memcpy(&p, rte_pktmbuf_mtod(m, const void *), sizeof(p));
+		if (p.magic != probe_magic || p.slot >= _cfg.window || !_slots[p.slot].busy ||
+		    _slots[p.slot].seq != p.seq) {
+			_stale++; // after its timeout, or not ours
+			rte_pktmbuf_free(m);
+			return;
+		}
+		_answered = true;
+		if (_phase == phase::measuring) {
+			_rtt.add(now - p.tsc);
+			_round_trips++;
+		}
+		if (_phase == phase::draining) {
+			release(p.slot);
+			rte_pktmbuf_free(m);
+			return;
+		}
+		send(m, p.slot, now);
+	}
+
+	// Stamp `m` for `s` and send it; the mbuf is the stack's from here on.
+	void send(rte_mbuf *m, uint32_t s, uint64_t now) {
+		probe p{_next_seq++, now, s, probe_magic};
+		std::memcpy(rte_pktmbuf_mtod(m, void *), &p, sizeof(p));
+		_slots[s].seq = p.seq;
+		_slots[s].sent = now;
+		if (_w.udp_send(m, _local, _local_port, _server, _cfg.server_port) < 0) {
+			_send_failures++;
+			release(s);
+		}
+	}
+
+	void release(uint32_t s) {
+		_slots[s].busy = false;
+		_outstanding--;
+	}
+
+	// Until the first echo, one datagram at a time: the first ones wait in
+	// the neighbour queue (4 deep) while ARP or NDP resolves.
+	void fill(uint64_t now) {
+		uint32_t target = _answered ? _cfg.window : 1;
+		for (uint32_t s = 0; s < _cfg.window && _outstanding < target; s++) {
+			if (_slots[s].busy) {
+				continue;
+			}
+			rte_mbuf *m = rte_pktmbuf_alloc(_pool);
+			char *data = m ? rte_pktmbuf_append(m, _cfg.size) : nullptr;
+			if (!data) {
+				rte_pktmbuf_free(m);
+				_send_failures++;
+				return;
+			}
+			std::memset(data, 0, _cfg.size);
+			_slots[s].busy = true;
+			_outstanding++;
+			send(m, s, now);
+		}
+	}
+
+	void expire(uint64_t now) {
+		for (uint32_t s = 0; s < _cfg.window; s++) {
+			if (_slots[s].busy && now - _slots[s].sent > _timeout_cycles) {
+				release(s);
+				_lost += _phase == phase::measuring;
+			}
+		}
+	}
+
+	client_config _cfg;
+	worker &_w;
+	rte_mempool *_pool;
+	std::vector<slot> _slots;
+	any_addr _local{}, _server{};
+	uint16_t _local_port = 0;
+	uint64_t _hz = 0, _tick_cycles = 0, _timeout_cycles = 0;
+	uint64_t _measure_at = 0, _end_at = 0, _next_tick = 0;
+	uint64_t _measured_from = 0, _measured_to = 0;
+	phase _phase = phase::warmup;
+	bool _answered = false;
+	uint32_t _outstanding = 0;
+	uint64_t _next_seq = 1;
+	uint64_t _round_trips = 0, _lost = 0, _stale = 0, _send_failures = 0;
+	skiff::echo::latency_histogram _rtt;
+};
+
+// ---- The in-process setup ----------------------------------------------------------
+
+/// One machine of the pair: a port on the cable, a stack with one worker,
+/// and its socket layer.
+struct side {
+	const char *name;
+	const char *v4;
+	const char *v6;
+	std::optional<skiff::port> port;
+	std::unique_ptr<skiff::net::stack> stack;
+	std::unique_ptr<skiff::net::socket_layer> sockets;
+
+	~side() {
+		sockets.reset(); // before the stack: it detaches from the workers
+		stack.reset();
+		port.reset();
+	}
+};
+
+// Two rings make one cable: what the client sends, the server receives.
+result<void> make_cable(side &server, side &client, rte_mempool *pool, uint32_t window) {
+	unsigned size = std::max(1024u, rte_align32pow2(2 * window));
+	rte_ring *c2s =
+	    rte_ring_create("echo_c2s", size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rte_ring *s2c =
+	    rte_ring_create("echo_s2c", size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!c2s || !s2c) {
+		return make_error(-ENOMEM, "cannot create the cable's rings: raise --mem");
+	}
+	if (rte_eth_from_rings("echo_srv", &c2s, 1, &s2c, 1, SOCKET_ID_ANY) < 0 ||
+	    rte_eth_from_rings("echo_cli", &s2c, 1, &c2s, 1, SOCKET_ID_ANY) < 0) {
+		return make_error(-ENODEV, "cannot create the ring ports");
+	}
+	for (side *s : {&server, &client}) {
+		skiff::port_config cfg;
+		cfg.devargs = std::string("net_ring_echo_") + (s == &server ? "srv" : "cli");
+		cfg.pool = pool;
+		auto p = skiff::port::open(cfg);
+		if (!p) {
+			return p.err();
+		}
+		s->port.emplace(std::move(*p));
+	}
+	return {};
+}
+
+result<void> make_stack(side &s, rte_mempool *pool, const skiff::clock &clk) {
+	skiff::net::stack_config cfg;
+	cfg.name = s.name;
+	cfg.pool = pool;
+	auto st = skiff::net::stack::create(cfg, clk);
+	if (!st) {
+		return st.err();
+	}
+	s.stack = std::move(*st);
+	const skiff::port_info &i = s.port->info();
+	if (auto r =
+	        s.stack->add_iface(i.id, 1, skiff::wire::mac_addr::from(i.mac), i.mtu, i.offloads);
+	    !r) {
+		return r.err();
+	}
+	for (const char *a : {s.v4, s.v6}) {
+		if (auto r = s.stack->add_address(a); !r) {
+			return r.err();
+		}
+	}
+	if (auto w = s.stack->add_worker(); !w) {
+		return w.err();
+	}
+	auto sl = skiff::net::socket_layer::create(*s.stack, skiff::net::socket_config{});
+	if (!sl) {
+		return sl.err();
+	}
+	s.sockets = std::move(*sl);
+	return {};
+}
+
+/// A connected socket towards the server whose datagrams go to `client`.
+result<void> open_client_socket(side &s, echo_client &client, const client_config &cfg,
+                                const any_addr &server) {
+	auto &sl = *s.sockets;
+	int domain = cfg.ipv6 ? AF_INET6 : AF_INET;
+	int fd = sl.open(domain, SOCK_DGRAM, 0);
+	sockaddr_storage ss{};
+	socklen_t len = skiff::net::to_sockaddr(domain, server, cfg.server_port,
+	                                        reinterpret_cast<sockaddr *>(&ss), sizeof(ss));
+	int rc = fd < 0 ? fd : sl.connect(fd, reinterpret_cast<sockaddr *>(&ss), len);
+	if (rc == 0) {
+		rc = sl.set_native_rx(fd, echo_client::on_reply, &client);
+	}
+	sockaddr_storage local{};
+	socklen_t local_len = sizeof(local);
+	if (rc == 0) {
+		rc = sl.getsockname(fd, reinterpret_cast<sockaddr *>(&local), &local_len);
+	}
+	if (rc < 0) {
+		return make_error(rc,
+		                  std::string("cannot open the client socket: ") + strerror(-rc));
+	}
+	auto ep = skiff::net::from_sockaddr(reinterpret_cast<sockaddr *>(&local), local_len);
+	client.set_flow(ep->first, ep->second, server);
+	return {};
+}
+
+struct client_run {
+	echo_client *client;
+	worker *w;
+	std::atomic<bool> done{false};
+};
+
+int client_lcore(void *arg) {
+	auto *run = static_cast<client_run *>(arg);
+	run->client->start();
+	while (run->client->tick() && !skiff::env::stop_requested()) {
+		run->w->poll();
+	}
+	run->w->flush();
+	run->w->go_offline();
+	run->done.store(true, std::memory_order_release);
+	return 0;
+}
+
+// Server on the main lcore, client on the second; or both on one lcore.
+void drive(const skiff::env &e, side &server, echo_client &client, worker &cw) {
+	worker &sw = server.stack->worker_at(0);
+	client_run run{&client, &cw};
+	if (e.lcores().size() == 1) {
+		client.start();
+		while (client.tick() && !skiff::env::stop_requested()) {
+			sw.poll();
+			cw.poll();
+		}
+		cw.flush();
+	} else if (rte_eal_remote_launch(client_lcore, &run, e.lcores()[1]) == 0) {
+		while (!run.done.load(std::memory_order_acquire)) {
+			sw.poll();
+		}
+		rte_eal_wait_lcore(e.lcores()[1]);
+	} else {
+		spdlog::error("cannot start the client on lcore {}", e.lcores()[1]);
+	}
+	sw.flush();
+	sw.go_offline();
+	cw.go_offline();
+}
+
+result<void> check_client_options(const skiff::options &opts, const client_config &cfg) {
+	if (!opts.ports.empty() || !opts.addrs.empty() || !opts.gateways.empty()) {
+		return make_error(-EINVAL, "--client builds its own virtual link: drop --port, "
+		                           "--addr and --gateway");
+	}
+	auto lcores = skiff::parse_lcore_list(opts.lcores);
+	if (lcores && lcores->size() > 2) {
+		return make_error(-EINVAL, "--client uses one or two lcores: give --lcores 0-1 "
+		                           "(server, client) or --lcores 0");
+	}
+	size_t max_size = cfg.ipv6 ? 1500 - 40 - 8 : 1500 - 20 - 8;
+	if (cfg.size < sizeof(probe) || cfg.size > max_size) {
+		return make_error(-EINVAL, "--size must be " + std::to_string(sizeof(probe)) +
+		                               ".." + std::to_string(max_size) +
+		                               " bytes (one frame)");
+	}
+	if (cfg.window == 0 || cfg.window > 4096) {
+		return make_error(-EINVAL, "--window must be 1..4096");
+	}
+	if (cfg.window + 2048 > opts.mbufs) {
+		return make_error(-EINVAL, "--mbufs must exceed --window by 2048: raise --mbufs");
+	}
+	return {};
+}
+
+int run_client(skiff::options opts, client_config cfg) {
+	if (auto r = check_client_options(opts, cfg); !r) {
+		return skiff::report_startup_error(prog, r.err());
+	}
+	auto e = skiff::env::init(opts, prog);
+	if (!e) {
+		return skiff::report_startup_error(prog, e.err());
+	}
+	skiff::clock clk = skiff::clock::tsc();
+	auto pool = skiff::app::make_pool("echo_pool", opts.mbufs, RTE_MBUF_DEFAULT_BUF_SIZE);
+	if (!pool) {
+		return skiff::report_startup_error(prog, pool.err());
+	}
+	int rc = 1;
+	{
+		side server{"srv", "198.18.0.1/24", "2001:2::1/64", {}, {}, {}};
+		side client{"cli", "198.18.0.2/24", "2001:2::2/64", {}, {}, {}};
+		result<void> r = make_cable(server, client, *pool, cfg.window);
+		for (side *s : {&server, &client}) {
+			if (r) {
+				r = make_stack(*s, *pool, clk);
+			}
+		}
+		auto fd = r ? open_echo_socket(*server.sockets, *server.stack, cfg.server_port)
+		            : result<int>(r.err());
+		if (!fd) {
+			return skiff::report_startup_error(prog, fd.err());
+		}
+		worker &cw = client.stack->worker_at(0);
+		echo_client ec(cfg, cw, *pool);
+		any_addr to = *skiff::net::parse_addr(cfg.ipv6 ? "2001:2::1" : "198.18.0.1");
+		if (auto c = open_client_socket(client, ec, cfg, to); !c) {
+			return skiff::report_startup_error(prog, c.err());
+		}
+		std::printf(
+		    "skiff-echo: server stack on lcore %u, client stack on lcore %u, joined by "
+		    "a ring pair; %.1f s warm-up, then %.1f s measured\n",
+		    e->lcores()[0], e->lcores().back(), cfg.warmup, cfg.duration);
+		drive(*e, server, ec, cw);
+		skiff::echo::run_result res = ec.result();
+		auto st = server.stack->totals(), ct = client.stack->totals();
+		std::printf(
+		    "skiff-echo: server echoed %lu datagrams; drops: server %lu, client %lu; "
+		    "late or stray echoes %lu; send failures %lu\n",
+		    st.udp_sent, st.total_drops(), ct.total_drops(), ec.stale(),
+		    ec.send_failures());
+		if (spdlog::get_level() <= spdlog::level::debug) {
+			std::printf("server stack:\n%s\nclient stack:\n%s",
+			            skiff::net::format_stats(*server.stack).c_str(),
+			            skiff::net::format_stats(*client.stack).c_str());
+		}
+		skiff::echo::print_result(stdout, res);
+		rc = res.round_trips > 0 ? 0 : 1;
+	}
+	rte_mempool_free(*pool);
+	return rc;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+	skiff::options opts;
+	client_config cfg;
+	bool client = false;
+	CLI::App app{
+	    "skiff-echo: a UDP echo server on the native zero-copy API.\n"
+	    "Server: skiff-echo --port net_tap0,iface=sk0 --addr 198.18.0.2/24 --lcores 0-1\n"
+	    "Benchmark: skiff-echo --client --lcores 0-1 (server and client stacks in this "
+	    "process, joined by a ring pair)"};
+	app.name(prog);
+	skiff::add_common_options(app, opts);
+	app.add_option("--port-num", cfg.server_port, "UDP port to echo on")->capture_default_str();
+	app.add_flag("--client", client,
+	             "Run a server and a measuring client over an in-process virtual link");
+	app.add_option("--window", cfg.window, "Client: datagrams kept in flight")
+	    ->capture_default_str();
+	app.add_option("--size", cfg.size, "Client: UDP payload bytes")->capture_default_str();
+	app.add_option("--warmup", cfg.warmup, "Client: seconds before measuring")
+	    ->capture_default_str();
+	app.add_flag("--ipv6", cfg.ipv6, "Client: talk IPv6 instead of IPv4");
+	if (auto rc = skiff::app::parse_cli(app, argc, argv)) {
+		return *rc;
+	}
+	if (!client) {
+		return run_server(opts, cfg.server_port);
+	}
+	if (app.count("--mem") == 0) {
+		opts.mem_mb = 512; // two stacks, each with a 64 MB rte_lpm table
+	}
+	cfg.duration = opts.duration > 0 ? opts.duration : 5;
+	opts.duration = 0;
+	return run_client(opts, cfg);
+}
