@@ -135,6 +135,7 @@ struct client_config {
 	double duration = 5;
 	double warmup = 0.5;
 	double timeout = 1; ///< seconds before an unanswered datagram counts as lost
+	std::string wire;   ///< net_wire impairments; empty: a plain ring pair
 	bool ipv6 = false;
 	uint16_t server_port = 7;
 };
@@ -340,6 +341,28 @@ struct side {
 	}
 };
 
+result<void> open_ports(side &server, side &client, rte_mempool *pool, const std::string &srv,
+			const std::string &cli) {
+	for (side *s : {&server, &client}) {
+		skiff::port_config cfg;
+		cfg.devargs = s == &server ? srv : cli;
+		cfg.pool = pool;
+		auto p = skiff::port::open(cfg);
+		if (!p) {
+			return p.err();
+		}
+		s->port.emplace(std::move(*p));
+	}
+	return {};
+}
+
+// A net_wire cable (drivers/net_wire) with the same impairments each way.
+result<void> make_wire(side &server, side &client, rte_mempool *pool, const std::string &args) {
+	std::string common = ",link=echo" + (args.empty() ? "" : "," + args);
+	return open_ports(server, client, pool, "net_wire_echo_srv" + common,
+			  "net_wire_echo_cli" + common);
+}
+
 // Two rings make one cable: what the client sends, the server receives.
 result<void> make_cable(side &server, side &client, rte_mempool *pool, uint32_t window) {
 	unsigned size = std::max(1024u, rte_align32pow2(2 * window));
@@ -354,17 +377,7 @@ result<void> make_cable(side &server, side &client, rte_mempool *pool, uint32_t 
 	    rte_eth_from_rings("echo_cli", &s2c, 1, &c2s, 1, SOCKET_ID_ANY) < 0) {
 		return make_error(-ENODEV, "cannot create the ring ports");
 	}
-	for (side *s : {&server, &client}) {
-		skiff::port_config cfg;
-		cfg.devargs = std::string("net_ring_echo_") + (s == &server ? "srv" : "cli");
-		cfg.pool = pool;
-		auto p = skiff::port::open(cfg);
-		if (!p) {
-			return p.err();
-		}
-		s->port.emplace(std::move(*p));
-	}
-	return {};
+	return open_ports(server, client, pool, "net_ring_echo_srv", "net_ring_echo_cli");
 }
 
 result<void> make_stack(side &s, rte_mempool *pool, const skiff::clock &clk) {
@@ -509,7 +522,8 @@ int run_client(skiff::options opts, client_config cfg) {
 	{
 		side server{"srv", "198.18.0.1/24", "2001:2::1/64", {}, {}, {}};
 		side client{"cli", "198.18.0.2/24", "2001:2::2/64", {}, {}, {}};
-		result<void> r = make_cable(server, client, *pool, cfg.window);
+		result<void> r = cfg.wire.empty() ? make_cable(server, client, *pool, cfg.window)
+		                                  : make_wire(server, client, *pool, cfg.wire);
 		for (side *s : {&server, &client}) {
 			if (r) {
 				r = make_stack(*s, *pool, clk);
@@ -528,8 +542,10 @@ int run_client(skiff::options opts, client_config cfg) {
 		}
 		std::printf(
 		    "skiff-echo: server stack on lcore %u, client stack on lcore %u, joined by "
-		    "a ring pair; %.1f s warm-up, then %.1f s measured\n",
-		    e->lcores()[0], e->lcores().back(), cfg.warmup, cfg.duration);
+		    "%s; %.1f s warm-up, then %.1f s measured\n",
+		    e->lcores()[0], e->lcores().back(),
+		    cfg.wire.empty() ? "a ring pair" : ("net_wire (" + cfg.wire + ")").c_str(),
+		    cfg.warmup, cfg.duration);
 		drive(*e, server, ec, cw);
 		skiff::echo::run_result res = ec.result();
 		auto st = server.stack->totals(), ct = client.stack->totals();
@@ -572,6 +588,9 @@ int main(int argc, char **argv) {
 	app.add_option("--warmup", cfg.warmup, "Client: seconds before measuring")
 	    ->capture_default_str();
 	app.add_flag("--ipv6", cfg.ipv6, "Client: talk IPv6 instead of IPv4");
+	app.add_option("--wire", cfg.wire,
+	               "Client: join the stacks with net_wire instead of a ring pair, with these "
+	               "impairments each way, e.g. 'loss=2,seed=7' (\"\" for none)");
 	if (auto rc = skiff::app::parse_cli(app, argc, argv)) {
 		return *rc;
 	}

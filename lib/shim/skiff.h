@@ -26,8 +26,9 @@
  * Threads: any thread may make any call. Calls from a thread that is not a
  * stack lcore hand datagrams to a worker over a lock-free ring; calls made
  * on a stack lcore send directly. Every call takes the socket layer's
- * control mutex once or twice (uncontended, ~20-50 ns); the data plane never
- * takes it. Blocking calls sleep on a futex, so a blocked thread costs no CPU.
+ * control mutex once or twice (a nonblocking recv or a send costs ~100 ns);
+ * the data plane never takes it. Blocking calls sleep on a futex, so a
+ * blocked thread costs no CPU.
  *
  * Only UDP (SOCK_DGRAM) for now: listen and accept fail with EOPNOTSUPP.
  */
