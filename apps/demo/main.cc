@@ -30,7 +30,9 @@ struct tally {
 	double rtt_sum_ms = 0;
 };
 
-void say(const char *text) { std::printf("%s\n", text); }
+void say(const char *text) {
+	std::printf("%s\n", text);
+}
 
 void on_reply(void *ctx, const skiff::net::echo_reply &r) {
 	auto *t = static_cast<tally *>(ctx);
@@ -39,13 +41,15 @@ void on_reply(void *ctx, const skiff::net::echo_reply &r) {
 	t->rtt_sum_ms += ms;
 	std::string from = std::visit([](const auto &a) { return a.to_string(); }, r.from);
 	std::printf("  A <- B  echo reply from %-10s seq=%u  %u bytes  rtt=%.3f ms\n", from.c_str(),
-		    r.seq, r.data_len, ms);
+	            r.seq, r.data_len, ms);
 }
 
 // Two rings make one cable: what A sends, B receives, and back.
 skiff::result<void> make_cable(side &a, side &b, rte_mempool *pool) {
-	rte_ring *ab = rte_ring_create("demo_a_to_b", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	rte_ring *ba = rte_ring_create("demo_b_to_a", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rte_ring *ab =
+	    rte_ring_create("demo_a_to_b", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rte_ring *ba =
+	    rte_ring_create("demo_b_to_a", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!ab || !ba) {
 		return skiff::make_error(-ENOMEM, "cannot create the demo rings: raise --mem");
 	}
@@ -77,7 +81,9 @@ skiff::result<void> make_stack(side &s, rte_mempool *pool, const skiff::clock &c
 	}
 	s.stack = std::move(*st);
 	const skiff::port_info &i = s.port->info();
-	if (auto r = s.stack->add_iface(i.id, 1, skiff::wire::mac_addr::from(i.mac), i.mtu, i.offloads); !r) {
+	if (auto r =
+	        s.stack->add_iface(i.id, 1, skiff::wire::mac_addr::from(i.mac), i.mtu, i.offloads);
+	    !r) {
 		return r.err();
 	}
 	for (const char *a : {s.v4, s.v6}) {
@@ -104,11 +110,11 @@ void explain_counters(side &a, side &b) {
 	auto ta = a.stack->totals(), tb = b.stack->totals();
 	std::printf("\nWhat each stack counted:\n");
 	std::printf("  A: sent %lu ARP request(s) and %lu neighbour solicitation(s); "
-		    "received %lu echo replies\n",
-		    ta.arp_requests_sent, ta.ndp_solicits_sent, ta.echo_replies_received);
+	            "received %lu echo replies\n",
+	            ta.arp_requests_sent, ta.ndp_solicits_sent, ta.echo_replies_received);
 	std::printf("  B: sent %lu ARP reply(ies) and %lu neighbour advertisement(s); "
-		    "answered %lu echo requests\n",
-		    tb.arp_replies_sent, tb.ndp_adverts_sent, tb.echo_replies_sent);
+	            "answered %lu echo requests\n",
+	            tb.arp_replies_sent, tb.ndp_adverts_sent, tb.echo_replies_sent);
 	std::printf("  dropped: A %lu, B %lu\n", ta.total_drops(), tb.total_drops());
 }
 
@@ -119,7 +125,7 @@ int main(int argc, char **argv) {
 	opts.mem_mb = 512; // two stacks, each with a 64 MB rte_lpm DIR-24-8 table
 	unsigned count = 5;
 	CLI::App app{"skiff-demo: two skiff stacks joined by a virtual cable ping each other.\n"
-		     "Runs anywhere: no NIC, no root, no hugepages."};
+	             "Runs anywhere: no NIC, no root, no hugepages."};
 	app.name("skiff-demo");
 	skiff::add_common_options(app, opts);
 	app.add_option("--count", count, "Echo requests per address family")->capture_default_str();
@@ -168,7 +174,8 @@ int main(int argc, char **argv) {
 	any_addr to_v6 = *skiff::net::parse_addr("2001:2::2");
 	for (unsigned seq = 0; seq < count && !skiff::env::stop_requested(); seq++) {
 		for (const any_addr &dst : {to_v4, to_v6}) {
-			int rc = a.stack->worker_at(0).send_echo_request(dst, 0xd3, uint16_t(seq), 56);
+			int rc =
+			    a.stack->worker_at(0).send_echo_request(dst, 0xd3, uint16_t(seq), 56);
 			if (rc < 0) {
 				std::printf("  ping failed: %s\n", strerror(-rc));
 			}

@@ -342,7 +342,7 @@ struct side {
 };
 
 result<void> open_ports(side &server, side &client, rte_mempool *pool, const std::string &srv,
-			const std::string &cli) {
+                        const std::string &cli) {
 	for (side *s : {&server, &client}) {
 		skiff::port_config cfg;
 		cfg.devargs = s == &server ? srv : cli;
@@ -360,7 +360,7 @@ result<void> open_ports(side &server, side &client, rte_mempool *pool, const std
 result<void> make_wire(side &server, side &client, rte_mempool *pool, const std::string &args) {
 	std::string common = ",link=echo" + (args.empty() ? "" : "," + args);
 	return open_ports(server, client, pool, "net_wire_echo_srv" + common,
-			  "net_wire_echo_cli" + common);
+	                  "net_wire_echo_cli" + common);
 }
 
 // Two rings make one cable: what the client sends, the server receives.

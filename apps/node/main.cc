@@ -25,7 +25,7 @@ void on_reply(void *ctx, const skiff::net::echo_reply &r) {
 	p->received++;
 	std::string from = std::visit([](const auto &a) { return a.to_string(); }, r.from);
 	spdlog::info("echo reply from {}: seq={} bytes={} time={:.3f} ms", from, r.seq, r.data_len,
-		     double(r.now_ns - r.sent_ns) / 1e6);
+	             double(r.now_ns - r.sent_ns) / 1e6);
 }
 
 // Runs on the main lcore between polls: one round of echo requests a second.
@@ -37,7 +37,8 @@ void ping_tick(skiff::app::runtime &rt, void *ctx) {
 	}
 	p->next_ns = now + 1'000'000'000ull;
 	for (const auto &t : p->targets) {
-		int rc = rt.stack().worker_at(0).send_echo_request(t, 0x5c1f, uint16_t(p->sent), 56);
+		int rc =
+		    rt.stack().worker_at(0).send_echo_request(t, 0x5c1f, uint16_t(p->sent), 56);
 		if (rc < 0) {
 			spdlog::warn("ping: {}", strerror(-rc));
 		}
@@ -53,12 +54,13 @@ int main(int argc, char **argv) {
 	pinger p;
 	p.count = 5;
 	CLI::App app{"skiff-node: a kernel-bypass host stack that answers ARP, NDP and ping.\n"
-		     "Example: skiff-node --port net_tap0,iface=sk0 --addr 198.18.0.2/24 "
-		     "--addr 2001:2::2/64"};
+	             "Example: skiff-node --port net_tap0,iface=sk0 --addr 198.18.0.2/24 "
+	             "--addr 2001:2::2/64"};
 	app.name("skiff-node");
 	skiff::add_common_options(app, opts);
 	app.add_option("--ping", ping, "Ping this address from the stack (repeatable)");
-	app.add_option("--count", p.count, "Echo requests per --ping target")->capture_default_str();
+	app.add_option("--count", p.count, "Echo requests per --ping target")
+	    ->capture_default_str();
 	if (auto rc = skiff::app::parse_cli(app, argc, argv)) {
 		return *rc;
 	}
@@ -77,8 +79,8 @@ int main(int argc, char **argv) {
 	(*rt)->stack().worker_at(0).set_echo_hook(on_reply, &p);
 	int rc = (*rt)->run(ping_tick, &p);
 	if (!p.targets.empty()) {
-		spdlog::info("ping: {} requests sent, {} replies received", p.sent * p.targets.size(),
-			     p.received);
+		spdlog::info("ping: {} requests sent, {} replies received",
+		             p.sent * p.targets.size(), p.received);
 	}
 	return rc;
 }

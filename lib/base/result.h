@@ -51,6 +51,8 @@ private:
 	bool _failed = false;
 };
 
-inline error make_error(int code, std::string message) { return error{code, std::move(message)}; }
+inline error make_error(int code, std::string message) {
+	return error{code, std::move(message)};
+}
 
 } // namespace skiff

@@ -1,9 +1,9 @@
 // ARP (RFC 826): answer requests for our addresses, learn senders, and
 // solicit next hops for the output path.
 
+#include "wire/arp.h"
 #include "net/stack.h"
 #include "net/worker.h"
-#include "wire/arp.h"
 
 #include <rte_arp.h>
 
@@ -14,7 +14,7 @@ namespace skiff::net {
 namespace {
 
 void fill_arp(rte_arp_hdr *arp, uint16_t op, const mac_addr &sha, ipv4_addr spa,
-	      const mac_addr &tha, ipv4_addr tpa) {
+              const mac_addr &tha, ipv4_addr tpa) {
 	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
 	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
@@ -31,7 +31,7 @@ void fill_arp(rte_arp_hdr *arp, uint16_t op, const mac_addr &sha, ipv4_addr spa,
 void worker::arp_input(uint16_t ifc, rte_mbuf *m) {
 	const iface &me = _stack.ifaces()[ifc];
 	auto arp = wire::arp_view::parse({rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len),
-					  size_t(rte_pktmbuf_data_len(m) - m->l2_len)});
+	                                  size_t(rte_pktmbuf_data_len(m) - m->l2_len)});
 	if (!arp.ok()) {
 		drop(m, drop_reason::arp_malformed);
 		return;

@@ -5,24 +5,30 @@ namespace skiff::net {
 namespace {
 constexpr const char *drop_names[] = {
 #define SKIFF_X(name, text) #name,
-	SKIFF_DROP_REASONS(SKIFF_X)
+    SKIFF_DROP_REASONS(SKIFF_X)
 #undef SKIFF_X
 };
 constexpr const char *drop_texts[] = {
 #define SKIFF_X(name, text) text,
-	SKIFF_DROP_REASONS(SKIFF_X)
+    SKIFF_DROP_REASONS(SKIFF_X)
 #undef SKIFF_X
 };
 constexpr const char *stage_names[] = {
 #define SKIFF_X(name, text) #name,
-	SKIFF_STAGES(SKIFF_X)
+    SKIFF_STAGES(SKIFF_X)
 #undef SKIFF_X
 };
 } // namespace
 
-const char *drop_name(drop_reason r) { return drop_names[static_cast<size_t>(r)]; }
-const char *drop_description(drop_reason r) { return drop_texts[static_cast<size_t>(r)]; }
-const char *stage_name(stage s) { return stage_names[static_cast<size_t>(s)]; }
+const char *drop_name(drop_reason r) {
+	return drop_names[static_cast<size_t>(r)];
+}
+const char *drop_description(drop_reason r) {
+	return drop_texts[static_cast<size_t>(r)];
+}
+const char *stage_name(stage s) {
+	return stage_names[static_cast<size_t>(s)];
+}
 
 uint64_t core_counters::total_drops() const {
 	uint64_t total = 0;

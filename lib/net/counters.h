@@ -13,56 +13,56 @@ namespace skiff::net {
 
 // X-macro so the enum and its names can never drift apart.
 #define SKIFF_DROP_REASONS(X)                                                                      \
-	X(eth_truncated, "Ethernet header truncated")                                               \
-	X(eth_not_for_us, "destination MAC is neither ours nor broadcast/multicast")              \
-	X(eth_unknown_type, "unknown ethertype")                                                    \
-	X(eth_vlan, "VLAN-tagged frame on an untagged interface")                                   \
-	X(arp_malformed, "ARP truncated or not Ethernet/IPv4")                                      \
-	X(arp_bad_sender, "ARP sender address is broadcast, multicast or ours")                     \
-	X(arp_not_for_us, "ARP target is not one of our addresses")                                 \
-	X(ipv4_truncated, "IPv4 header truncated")                                                  \
-	X(ipv4_bad_version, "IPv4 version is not 4")                                                \
+	X(eth_truncated, "Ethernet header truncated")                                              \
+	X(eth_not_for_us, "destination MAC is neither ours nor broadcast/multicast")               \
+	X(eth_unknown_type, "unknown ethertype")                                                   \
+	X(eth_vlan, "VLAN-tagged frame on an untagged interface")                                  \
+	X(arp_malformed, "ARP truncated or not Ethernet/IPv4")                                     \
+	X(arp_bad_sender, "ARP sender address is broadcast, multicast or ours")                    \
+	X(arp_not_for_us, "ARP target is not one of our addresses")                                \
+	X(ipv4_truncated, "IPv4 header truncated")                                                 \
+	X(ipv4_bad_version, "IPv4 version is not 4")                                               \
 	X(ipv4_bad_header_length, "IPv4 IHL below 5 or beyond the frame")                          \
 	X(ipv4_bad_total_length, "IPv4 total length below the header or beyond the frame")         \
-	X(ipv4_bad_checksum, "IPv4 header checksum wrong")                                          \
-	X(ipv4_bad_source, "IPv4 source is multicast, broadcast, loopback or ours")                 \
-	X(ipv4_not_for_us, "IPv4 destination is not ours")                                          \
-	X(ipv4_fragment, "IPv4 fragment (reassembly not supported)")                                \
-	X(ipv4_unknown_protocol, "IPv4 protocol not handled")                                       \
-	X(icmp_truncated, "ICMP message truncated")                                                 \
-	X(icmp_bad_checksum, "ICMP checksum wrong")                                                 \
-	X(icmp_unhandled_type, "ICMP type not handled")                                             \
+	X(ipv4_bad_checksum, "IPv4 header checksum wrong")                                         \
+	X(ipv4_bad_source, "IPv4 source is multicast, broadcast, loopback or ours")                \
+	X(ipv4_not_for_us, "IPv4 destination is not ours")                                         \
+	X(ipv4_fragment, "IPv4 fragment (reassembly not supported)")                               \
+	X(ipv4_unknown_protocol, "IPv4 protocol not handled")                                      \
+	X(icmp_truncated, "ICMP message truncated")                                                \
+	X(icmp_bad_checksum, "ICMP checksum wrong")                                                \
+	X(icmp_unhandled_type, "ICMP type not handled")                                            \
 	X(icmp_broadcast_echo, "ICMP echo to a broadcast or multicast address (ignored)")          \
-	X(ipv6_truncated, "IPv6 header truncated")                                                  \
-	X(ipv6_bad_version, "IPv6 version is not 6")                                                \
+	X(ipv6_truncated, "IPv6 header truncated")                                                 \
+	X(ipv6_bad_version, "IPv6 version is not 6")                                               \
 	X(ipv6_bad_payload_length, "IPv6 payload length beyond the frame")                         \
 	X(ipv6_bad_ext_chain, "IPv6 extension header chain malformed or too long")                 \
 	X(ipv6_bad_source, "IPv6 source is multicast, loopback or ours")                           \
-	X(ipv6_not_for_us, "IPv6 destination is not ours")                                          \
-	X(ipv6_fragment, "IPv6 fragment (reassembly not supported)")                                \
-	X(ipv6_unknown_protocol, "IPv6 next header not handled")                                    \
-	X(udp_truncated, "UDP header truncated or length field beyond the datagram")                \
-	X(udp_bad_checksum, "UDP checksum wrong (or zero over IPv6)")                                \
-	X(udp_no_socket, "UDP datagram to a port with no socket (ICMP port unreachable sent)")    \
-	X(udp_rcvbuf_full, "UDP socket receive buffer full")                                        \
-	X(icmp6_truncated, "ICMPv6 message truncated")                                              \
-	X(icmp6_bad_checksum, "ICMPv6 checksum wrong")                                              \
-	X(icmp6_unhandled_type, "ICMPv6 type not handled")                                          \
+	X(ipv6_not_for_us, "IPv6 destination is not ours")                                         \
+	X(ipv6_fragment, "IPv6 fragment (reassembly not supported)")                               \
+	X(ipv6_unknown_protocol, "IPv6 next header not handled")                                   \
+	X(udp_truncated, "UDP header truncated or length field beyond the datagram")               \
+	X(udp_bad_checksum, "UDP checksum wrong (or zero over IPv6)")                              \
+	X(udp_no_socket, "UDP datagram to a port with no socket (ICMP port unreachable sent)")     \
+	X(udp_rcvbuf_full, "UDP socket receive buffer full")                                       \
+	X(icmp6_truncated, "ICMPv6 message truncated")                                             \
+	X(icmp6_bad_checksum, "ICMPv6 checksum wrong")                                             \
+	X(icmp6_unhandled_type, "ICMPv6 type not handled")                                         \
 	X(ndp_invalid, "NDP message fails RFC 4861 validation (hop limit, code, options)")         \
-	X(ndp_not_for_us, "NDP target is not one of our addresses")                                 \
-	X(no_route, "no route to the destination")                                                  \
-	X(neigh_table_full, "neighbour table full")                                                 \
+	X(ndp_not_for_us, "NDP target is not one of our addresses")                                \
+	X(no_route, "no route to the destination")                                                 \
+	X(neigh_table_full, "neighbour table full")                                                \
 	X(neigh_queue_full, "too many packets waiting for address resolution")                     \
 	X(neigh_unresolved, "address resolution failed (no reply)")                                \
-	X(no_mbuf, "mbuf pool exhausted")                                                           \
-	X(no_headroom, "no headroom to prepend headers")                                            \
+	X(no_mbuf, "mbuf pool exhausted")                                                          \
+	X(no_headroom, "no headroom to prepend headers")                                           \
 	X(tx_full, "transmit queue full")
 
 enum class drop_reason : uint8_t {
 #define SKIFF_X(name, text) name,
 	SKIFF_DROP_REASONS(SKIFF_X)
 #undef SKIFF_X
-		count
+	    count
 };
 
 inline constexpr size_t n_drop_reasons = static_cast<size_t>(drop_reason::count);
@@ -72,17 +72,17 @@ const char *drop_description(drop_reason r);
 
 /// Pipeline stages timed with the TSC, for cycles per packet.
 #define SKIFF_STAGES(X)                                                                            \
-	X(rx, "rx burst and classify")                                                              \
-	X(arp, "ARP")                                                                               \
-	X(ipv4, "IPv4, ICMP and UDP over IPv4")                                                                    \
-	X(ipv6, "IPv6, ICMPv6, NDP and UDP over IPv6")                                                             \
+	X(rx, "rx burst and classify")                                                             \
+	X(arp, "ARP")                                                                              \
+	X(ipv4, "IPv4, ICMP and UDP over IPv4")                                                    \
+	X(ipv6, "IPv6, ICMPv6, NDP and UDP over IPv6")                                             \
 	X(tx, "tx burst")
 
 enum class stage : uint8_t {
 #define SKIFF_X(name, text) name,
 	SKIFF_STAGES(SKIFF_X)
 #undef SKIFF_X
-		count
+	    count
 };
 
 inline constexpr size_t n_stages = static_cast<size_t>(stage::count);
@@ -90,10 +90,14 @@ inline constexpr size_t n_stages = static_cast<size_t>(stage::count);
 const char *stage_name(stage s);
 
 /// Increment a counter that only this core writes.
-inline void bump(uint64_t &c, uint64_t n = 1) { __atomic_store_n(&c, c + n, __ATOMIC_RELAXED); }
+inline void bump(uint64_t &c, uint64_t n = 1) {
+	__atomic_store_n(&c, c + n, __ATOMIC_RELAXED);
+}
 
 /// Read a counter another core writes.
-inline uint64_t peek(const uint64_t &c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
+inline uint64_t peek(const uint64_t &c) {
+	return __atomic_load_n(&c, __ATOMIC_RELAXED);
+}
 
 struct stage_counters {
 	uint64_t calls = 0;

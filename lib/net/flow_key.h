@@ -22,7 +22,9 @@ struct alignas(8) flow_key {
 	uint8_t local_addr[16] = {}; ///< IPv4 in the first 4 bytes
 	uint8_t remote_addr[16] = {};
 
-	bool operator==(const flow_key &o) const { return std::memcmp(this, &o, sizeof(*this)) == 0; }
+	bool operator==(const flow_key &o) const {
+		return std::memcmp(this, &o, sizeof(*this)) == 0;
+	}
 };
 static_assert(sizeof(flow_key) == 40, "flow_key must have no padding");
 

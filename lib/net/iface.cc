@@ -13,7 +13,7 @@ result<uint8_t> parse_prefix_len(std::string_view text, unsigned max) {
 	auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), len);
 	if (ec != std::errc() || end != text.data() + text.size() || len > max) {
 		return make_error(-EINVAL, "bad prefix length '" + std::string(text) +
-						   "': expected 0.." + std::to_string(max));
+		                               "': expected 0.." + std::to_string(max));
 	}
 	return static_cast<uint8_t>(len);
 }
@@ -28,7 +28,7 @@ result<any_addr> parse_addr(std::string_view text) {
 		return any_addr{*v6};
 	}
 	return make_error(-EINVAL, "bad address '" + std::string(text) +
-					   "': expected IPv4 like 198.18.0.2 or IPv6 like 2001:2::2");
+	                               "': expected IPv4 like 198.18.0.2 or IPv6 like 2001:2::2");
 }
 
 result<any_prefix> parse_cidr(std::string_view text) {
@@ -72,8 +72,12 @@ bool in_prefix(const prefix6 &p, const ipv6_addr &a) {
 	return (p.addr.b[full] & mask) == (a.b[full] & mask);
 }
 
-std::string to_string(const prefix4 &p) { return p.addr.to_string() + "/" + std::to_string(p.len); }
-std::string to_string(const prefix6 &p) { return p.addr.to_string() + "/" + std::to_string(p.len); }
+std::string to_string(const prefix4 &p) {
+	return p.addr.to_string() + "/" + std::to_string(p.len);
+}
+std::string to_string(const prefix6 &p) {
+	return p.addr.to_string() + "/" + std::to_string(p.len);
+}
 
 ipv6_addr link_local_from_mac(const mac_addr &mac) {
 	ipv6_addr a{};

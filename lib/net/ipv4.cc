@@ -1,13 +1,13 @@
 // IPv4 in and out with the receive checks of RFC 1122 section 3.2.1 and
 // RFC 6274, and ICMP echo (RFC 792).
 
+#include "wire/ipv4.h"
 #include "net/sockets.h"
 #include "net/stack.h"
 #include "net/worker.h"
 #include "wire/builder.h"
 #include "wire/checksum.h"
 #include "wire/icmp.h"
-#include "wire/ipv4.h"
 
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -54,7 +54,7 @@ bool bad_source(const iface &me, ipv4_addr src) {
 void worker::ipv4_input(uint16_t ifc, rte_mbuf *m) {
 	const iface &me = _stack.ifaces()[ifc];
 	auto ip = wire::ipv4_view::parse({rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len),
-					  size_t(rte_pktmbuf_data_len(m) - m->l2_len)});
+	                                  size_t(rte_pktmbuf_data_len(m) - m->l2_len)});
 	if (!ip.ok()) {
 		drop(m, ipv4_drop_reason(ip.error()));
 		return;
@@ -119,8 +119,9 @@ void worker::icmp4_input(uint16_t ifc, rte_mbuf *m, bool unicast) {
 		echo4_reply(ifc, m);
 		return;
 	case RTE_IP_ICMP_ECHO_REPLY:
-		deliver_echo_reply(any_addr{ipv4_addr{rte_pktmbuf_mtod(m, rte_ipv4_hdr *)->src_addr}},
-				   icmp->echo_id(), icmp->echo_seq(), icmp->data());
+		deliver_echo_reply(
+		    any_addr{ipv4_addr{rte_pktmbuf_mtod(m, rte_ipv4_hdr *)->src_addr}},
+		    icmp->echo_id(), icmp->echo_seq(), icmp->data());
 		rte_pktmbuf_free(m);
 		return;
 	case wire::icmp4_type::dest_unreachable: // RFC 792
@@ -143,8 +144,8 @@ void worker::echo4_reply(uint16_t ifc, rte_mbuf *m) {
 	auto *icmp = rte_pktmbuf_mtod_offset(m, rte_icmp_hdr *, m->l3_len);
 	uint16_t old_type = *reinterpret_cast<uint16_t *>(icmp);
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
-	icmp->icmp_cksum = wire::cksum_update16(icmp->icmp_cksum, old_type,
-						*reinterpret_cast<uint16_t *>(icmp));
+	icmp->icmp_cksum =
+	    wire::cksum_update16(icmp->icmp_cksum, old_type, *reinterpret_cast<uint16_t *>(icmp));
 	// RFC 1624's eqn. 3 gives 0x0000 where the full sum gives 0xffff when the
 	// reply is all zeros (id 0, seq 0, zero data): receivers reject that. A
 	// 0 result is rare, so recompute then (found by tests/fuzz).
@@ -198,9 +199,10 @@ int worker::send_echo4(ipv4_addr dst, uint16_t id, uint16_t seq, uint16_t data_l
 		return -ENOBUFS;
 	}
 	auto *icmp = rte_pktmbuf_mtod(m, rte_icmp_hdr *);
-	icmp->icmp_cksum = wire::internet_checksum({rte_pktmbuf_mtod(m, const uint8_t *),
-						    rte_pktmbuf_data_len(m)});
-	if (!wire::push_ipv4(m, *src, dst, IPPROTO_ICMP, _stack.config().ttl, wire::tx_offloads{})) {
+	icmp->icmp_cksum = wire::internet_checksum(
+	    {rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m)});
+	if (!wire::push_ipv4(m, *src, dst, IPPROTO_ICMP, _stack.config().ttl,
+	                     wire::tx_offloads{})) {
 		drop(m, drop_reason::no_headroom);
 		return -ENOBUFS;
 	}

@@ -1,13 +1,13 @@
 // IPv6 in and out (RFC 8200), ICMPv6 echo (RFC 4443) and neighbour
 // discovery (RFC 4861 sections 7.1 and 7.2).
 
+#include "wire/ipv6.h"
 #include "net/sockets.h"
 #include "net/stack.h"
 #include "net/worker.h"
 #include "wire/builder.h"
 #include "wire/checksum.h"
 #include "wire/icmp6.h"
-#include "wire/ipv6.h"
 
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -63,7 +63,7 @@ uint16_t icmp6_checksum(const rte_ipv6_hdr *ip, const uint8_t *l4, size_t len) {
 void worker::ipv6_input(uint16_t ifc, rte_mbuf *m) {
 	const iface &me = _stack.ifaces()[ifc];
 	auto ip = wire::ipv6_view::parse({rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len),
-					  size_t(rte_pktmbuf_data_len(m) - m->l2_len)});
+	                                  size_t(rte_pktmbuf_data_len(m) - m->l2_len)});
 	if (!ip.ok()) {
 		drop(m, ipv6_drop_reason(ip.error()));
 		return;
@@ -118,7 +118,7 @@ void worker::icmp6_input(uint16_t ifc, rte_mbuf *m) {
 		return;
 	case icmp6_echo_reply:
 		deliver_echo_reply(any_addr{src_of(ip)}, icmp->echo_id(), icmp->echo_seq(),
-				   icmp->data());
+		                   icmp->data());
 		rte_pktmbuf_free(m);
 		return;
 	case icmp6_neigh_solicit:
@@ -169,7 +169,7 @@ void worker::echo6_reply(uint16_t ifc, rte_mbuf *m) {
 	icmp->icmp_type = icmp6_echo_reply;
 	icmp->icmp_cksum = 0;
 	icmp->icmp_cksum = icmp6_checksum(ip, reinterpret_cast<uint8_t *>(icmp),
-					  rte_pktmbuf_pkt_len(m) - sizeof(rte_ipv6_hdr));
+	                                  rte_pktmbuf_pkt_len(m) - sizeof(rte_ipv6_hdr));
 	bump(_counters.echo_replies_sent);
 	ipv6_output(m, peer, ifc);
 }
@@ -205,11 +205,10 @@ void worker::ns_input(uint16_t ifc, rte_mbuf *m) {
 	const iface &me = _stack.ifaces()[ifc];
 	auto *ip = rte_pktmbuf_mtod(m, rte_ipv6_hdr *);
 	size_t len = rte_pktmbuf_pkt_len(m) - m->l3_len;
-	auto ns = wire::ndp_ns_view::parse({rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l3_len),
-					    len});
+	auto ns =
+	    wire::ndp_ns_view::parse({rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l3_len), len});
 	ipv6_addr src = src_of(ip), dst = dst_of(ip);
-	if (!ns.ok() || ip->hop_limits != ndp_hop_limit ||
-	    ns->target().is_multicast()) {
+	if (!ns.ok() || ip->hop_limits != ndp_hop_limit || ns->target().is_multicast()) {
 		drop(m, drop_reason::ndp_invalid);
 		return;
 	}
@@ -232,7 +231,7 @@ void worker::ns_input(uint16_t ifc, rte_mbuf *m) {
 }
 
 void worker::send_neigh_advert(uint16_t ifc, const ipv6_addr &target, const ipv6_addr &to,
-			       bool solicited) {
+                               bool solicited) {
 	const iface &me = _stack.ifaces()[ifc];
 	rte_mbuf *m = alloc();
 	if (!m) {
@@ -266,10 +265,10 @@ void worker::send_neigh_advert(uint16_t ifc, const ipv6_addr &target, const ipv6
 void worker::na_input(uint16_t ifc, rte_mbuf *m) {
 	auto *ip = rte_pktmbuf_mtod(m, rte_ipv6_hdr *);
 	size_t len = rte_pktmbuf_pkt_len(m) - m->l3_len;
-	auto na = wire::ndp_na_view::parse({rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l3_len),
-					    len});
-	if (!na.ok() || ip->hop_limits != ndp_hop_limit ||
-	    na->target().is_multicast() || (dst_of(ip).is_multicast() && na->solicited())) {
+	auto na =
+	    wire::ndp_na_view::parse({rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l3_len), len});
+	if (!na.ok() || ip->hop_limits != ndp_hop_limit || na->target().is_multicast() ||
+	    (dst_of(ip).is_multicast() && na->solicited())) {
 		drop(m, drop_reason::ndp_invalid);
 		return;
 	}
@@ -333,7 +332,7 @@ int worker::send_echo6(const ipv6_addr &dst, uint16_t id, uint16_t seq, uint16_t
 	auto *ip = rte_pktmbuf_mtod(m, rte_ipv6_hdr *);
 	auto *icmp = rte_pktmbuf_mtod_offset(m, rte_icmp_hdr *, sizeof(rte_ipv6_hdr));
 	icmp->icmp_cksum = icmp6_checksum(ip, reinterpret_cast<uint8_t *>(icmp),
-					  rte_pktmbuf_pkt_len(m) - sizeof(rte_ipv6_hdr));
+	                                  rte_pktmbuf_pkt_len(m) - sizeof(rte_ipv6_hdr));
 	ipv6_output(m, dst, nh->iface);
 	return 0;
 }

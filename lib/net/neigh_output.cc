@@ -11,10 +11,18 @@ namespace skiff::net {
 
 namespace {
 
-uint16_t ethertype_of(const ipv4_addr &) { return RTE_ETHER_TYPE_IPV4; }
-uint16_t ethertype_of(const ipv6_addr &) { return RTE_ETHER_TYPE_IPV6; }
-uint8_t family_of(const ipv4_addr &) { return 4; }
-uint8_t family_of(const ipv6_addr &) { return 6; }
+uint16_t ethertype_of(const ipv4_addr &) {
+	return RTE_ETHER_TYPE_IPV4;
+}
+uint16_t ethertype_of(const ipv6_addr &) {
+	return RTE_ETHER_TYPE_IPV6;
+}
+uint8_t family_of(const ipv4_addr &) {
+	return 4;
+}
+uint8_t family_of(const ipv6_addr &) {
+	return 6;
+}
 
 } // namespace
 
@@ -54,7 +62,7 @@ template <typename Addr> void worker::flush_pending(neigh_entry<Addr> &e) {
 
 template <typename Addr>
 void worker::learn(uint16_t ifc, const Addr &addr, const mac_addr &mac, bool create,
-		   bool announce) {
+                   bool announce) {
 	auto &cache = cache_for(addr);
 	if (create || cache.find(addr)) {
 		neigh_entry<Addr> *e = cache.confirm(addr, ifc, mac, _now_ns);

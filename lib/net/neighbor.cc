@@ -21,7 +21,7 @@ template <typename Addr> struct hash_key {
 
 template <typename Addr>
 result<neigh_cache<Addr>> neigh_cache<Addr>::create(const std::string &name,
-						      const neigh_config &cfg) {
+                                                    const neigh_config &cfg) {
 	neigh_cache c;
 	c._cfg = cfg;
 	rte_hash_parameters params{};
@@ -33,7 +33,7 @@ result<neigh_cache<Addr>> neigh_cache<Addr>::create(const std::string &name,
 	c._hash = rte_hash_create(&params);
 	if (!c._hash) {
 		return make_error(-rte_errno, "cannot create neighbour table " + name + ": " +
-						      rte_strerror(rte_errno) + " (raise --mem)");
+		                                  rte_strerror(rte_errno) + " (raise --mem)");
 	}
 	// rte_hash may hand out positions up to its rounded-up internal size.
 	c._entries = std::make_unique<entry[]>(rte_hash_max_key_id(c._hash) + 1);
@@ -66,7 +66,7 @@ template <typename Addr> neigh_entry<Addr> *neigh_cache<Addr>::find(const Addr &
 
 template <typename Addr>
 neigh_entry<Addr> *neigh_cache<Addr>::find_or_create(const Addr &addr, uint16_t iface,
-						     bool &created) {
+                                                     bool &created) {
 	created = false;
 	hash_key<Addr> key(addr);
 	int32_t pos = rte_hash_lookup(_hash, &key.addr);
@@ -87,7 +87,7 @@ neigh_entry<Addr> *neigh_cache<Addr>::find_or_create(const Addr &addr, uint16_t 
 
 template <typename Addr>
 neigh_entry<Addr> *neigh_cache<Addr>::confirm(const Addr &addr, uint16_t iface, const mac_addr &mac,
-					      uint64_t now_ns) {
+                                              uint64_t now_ns) {
 	bool created;
 	entry *e = find_or_create(addr, iface, created);
 	if (!e) {

@@ -28,7 +28,7 @@ struct neigh_config {
 	uint32_t capacity = 1024;
 	uint64_t reachable_ns = 30'000'000'000ull; ///< RFC 4861 REACHABLE_TIME
 	uint64_t retrans_ns = 1'000'000'000ull;    ///< RFC 4861 RETRANS_TIMER
-	uint8_t max_probes = 3;                     ///< RFC 4861 MAX_MULTICAST_SOLICIT
+	uint8_t max_probes = 3;                    ///< RFC 4861 MAX_MULTICAST_SOLICIT
 };
 
 template <typename Addr> struct neigh_entry {

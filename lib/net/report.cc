@@ -26,19 +26,20 @@ void append(std::string &out, const char *fmt, auto... args) {
 std::string format_stats(const stack &s) {
 	std::string out;
 	core_counters t = s.totals();
-	append(out, "rx %lu pkts %lu bytes | tx %lu pkts %lu bytes | dropped %lu\n",
-	       t.rx_packets, t.rx_bytes, t.tx_packets, t.tx_bytes, t.total_drops());
-	append(out, "arp: %lu replies, %lu requests sent | ndp: %lu adverts, %lu solicits sent | "
-		    "echo: %lu replies sent, %lu replies received\n",
+	append(out, "rx %lu pkts %lu bytes | tx %lu pkts %lu bytes | dropped %lu\n", t.rx_packets,
+	       t.rx_bytes, t.tx_packets, t.tx_bytes, t.total_drops());
+	append(out,
+	       "arp: %lu replies, %lu requests sent | ndp: %lu adverts, %lu solicits sent | "
+	       "echo: %lu replies sent, %lu replies received\n",
 	       t.arp_replies_sent, t.arp_requests_sent, t.ndp_adverts_sent, t.ndp_solicits_sent,
 	       t.echo_replies_sent, t.echo_replies_received);
 	append(out, "udp: %lu delivered, %lu sent | icmp unreachable: %lu sent, %lu rate-limited\n",
 	       t.udp_delivered, t.udp_sent, t.unreachables_sent, t.unreachables_limited);
 	for (const auto &w : s.workers()) {
 		const core_counters &c = w->counters();
-		append(out, "  core %u: rx %lu tx %lu dropped %lu polls %lu (busy %lu)\n", w->index(),
-		       peek(c.rx_packets), peek(c.tx_packets), c.total_drops(), peek(c.polls),
-		       peek(c.busy_polls));
+		append(out, "  core %u: rx %lu tx %lu dropped %lu polls %lu (busy %lu)\n",
+		       w->index(), peek(c.rx_packets), peek(c.tx_packets), c.total_drops(),
+		       peek(c.polls), peek(c.busy_polls));
 	}
 	for (size_t i = 0; i < n_stages; i++) {
 		if (t.stages[i].packets) {
@@ -125,7 +126,8 @@ int tel_stages(const char *, const char *, rte_tel_data *d) {
 		rte_tel_data_add_dict_u64(st, "calls", t.stages[i].calls);
 		rte_tel_data_add_dict_u64(st, "packets", t.stages[i].packets);
 		rte_tel_data_add_dict_u64(st, "cycles", t.stages[i].cycles);
-		rte_tel_data_add_dict_u64(st, "cycles_per_packet", uint64_t(per_packet(t.stages[i])));
+		rte_tel_data_add_dict_u64(st, "cycles_per_packet",
+		                          uint64_t(per_packet(t.stages[i])));
 		rte_tel_data_add_dict_container(d, stage_name(stage(i)), st, 0);
 	}
 	return 0;
@@ -156,10 +158,10 @@ void register_telemetry(const stack &s) {
 	}
 	rte_telemetry_register_cmd("/skiff/stats", tel_stats, "Stack totals. No parameters");
 	rte_telemetry_register_cmd("/skiff/drops", tel_drops,
-				   "Dropped packets by reason. No parameters");
+	                           "Dropped packets by reason. No parameters");
 	rte_telemetry_register_cmd("/skiff/cores", tel_cores, "Per-core counters. No parameters");
 	rte_telemetry_register_cmd("/skiff/stages", tel_stages,
-				   "Pipeline stages with cycles per packet. No parameters");
+	                           "Pipeline stages with cycles per packet. No parameters");
 	rte_telemetry_register_cmd("/skiff/routes", tel_routes, "The route table. No parameters");
 }
 

@@ -24,19 +24,23 @@ result<route_table> route_table::create(const std::string &name, uint32_t max_ro
 	cfg4.number_tbl8s = 256;
 	t._lpm = rte_lpm_create(("r4_" + name).c_str(), SOCKET_ID_ANY, &cfg4);
 	if (!t._lpm) {
-		return make_error(-rte_errno, lpm_failure("cannot create the IPv4 route table", rte_errno));
+		return make_error(-rte_errno,
+		                  lpm_failure("cannot create the IPv4 route table", rte_errno));
 	}
 	rte_lpm6_config cfg6{};
 	cfg6.max_rules = max_routes;
 	cfg6.number_tbl8s = 1024;
 	t._lpm6 = rte_lpm6_create(("r6_" + name).c_str(), SOCKET_ID_ANY, &cfg6);
 	if (!t._lpm6) {
-		return make_error(-rte_errno, lpm_failure("cannot create the IPv6 route table", rte_errno));
+		return make_error(-rte_errno,
+		                  lpm_failure("cannot create the IPv6 route table", rte_errno));
 	}
 	return t;
 }
 
-route_table::route_table(route_table &&other) noexcept { *this = std::move(other); }
+route_table::route_table(route_table &&other) noexcept {
+	*this = std::move(other);
+}
 
 route_table &route_table::operator=(route_table &&other) noexcept {
 	std::swap(_lpm, other._lpm);
@@ -59,7 +63,8 @@ result<void> route_table::add(const prefix4 &dst, const nexthop4 &nh) {
 	uint32_t index = static_cast<uint32_t>(_nh4.size());
 	int rc = dst.len == 0 ? 0 : rte_lpm_add(_lpm, dst.addr.host(), dst.len, index);
 	if (rc < 0) {
-		return make_error(rc, lpm_failure(("cannot add route " + to_string(dst)).c_str(), -rc));
+		return make_error(rc,
+		                  lpm_failure(("cannot add route " + to_string(dst)).c_str(), -rc));
 	}
 	_nh4.push_back(nh);
 	if (dst.len == 0) {
@@ -73,7 +78,8 @@ result<void> route_table::add(const prefix6 &dst, const nexthop6 &nh) {
 	uint32_t index = static_cast<uint32_t>(_nh6.size());
 	int rc = dst.len == 0 ? 0 : rte_lpm6_add(_lpm6, dst.addr.b.data(), dst.len, index);
 	if (rc < 0) {
-		return make_error(rc, lpm_failure(("cannot add route " + to_string(dst)).c_str(), -rc));
+		return make_error(rc,
+		                  lpm_failure(("cannot add route " + to_string(dst)).c_str(), -rc));
 	}
 	_nh6.push_back(nh);
 	if (dst.len == 0) {

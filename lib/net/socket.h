@@ -24,7 +24,7 @@ struct udp_meta {
 	any_addr from;
 	uint16_t from_port; ///< host order
 	any_addr to;
-	uint16_t to_port;   ///< host order
+	uint16_t to_port; ///< host order
 };
 
 /// Native zero-copy API: called on the lcore that received the datagram.

@@ -9,12 +9,14 @@ namespace skiff::net {
 
 namespace {
 
-void release_key_data(void *p, void *value) { reinterpret_cast<socket_table::release_fn>(p)(value); }
+void release_key_data(void *p, void *value) {
+	reinterpret_cast<socket_table::release_fn>(p)(value);
+}
 
 } // namespace
 
 result<socket_table> socket_table::create(const std::string &name, uint32_t capacity,
-					   rte_rcu_qsbr *qsbr, release_fn release) {
+                                          rte_rcu_qsbr *qsbr, release_fn release) {
 	socket_table t;
 	t._release = release;
 	rte_hash_parameters params{};
@@ -27,7 +29,7 @@ result<socket_table> socket_table::create(const std::string &name, uint32_t capa
 	t._hash = rte_hash_create(&params);
 	if (!t._hash) {
 		return make_error(-rte_errno, "cannot create socket table " + name + ": " +
-						      rte_strerror(rte_errno) + " (raise --mem)");
+		                                  rte_strerror(rte_errno) + " (raise --mem)");
 	}
 	rte_hash_rcu_config rcu{};
 	rcu.v = qsbr;
@@ -41,12 +43,14 @@ result<socket_table> socket_table::create(const std::string &name, uint32_t capa
 	rcu.free_key_data_func = release_key_data;
 	if (rte_hash_rcu_qsbr_add(t._hash, &rcu) != 0) {
 		return make_error(-rte_errno, "cannot attach RCU to socket table " + name + ": " +
-						      rte_strerror(rte_errno));
+		                                  rte_strerror(rte_errno));
 	}
 	return t;
 }
 
-socket_table::socket_table(socket_table &&o) noexcept { *this = std::move(o); }
+socket_table::socket_table(socket_table &&o) noexcept {
+	*this = std::move(o);
+}
 
 socket_table &socket_table::operator=(socket_table &&o) noexcept {
 	std::swap(_hash, o._hash);

@@ -35,7 +35,7 @@ public:
 	using release_fn = void (*)(void *value);
 
 	static result<socket_table> create(const std::string &name, uint32_t capacity,
-					   rte_rcu_qsbr *qsbr, release_fn release);
+	                                   rte_rcu_qsbr *qsbr, release_fn release);
 
 	socket_table(socket_table &&o) noexcept;
 	socket_table &operator=(socket_table &&o) noexcept;

@@ -27,7 +27,7 @@ constexpr int first_fd = 1000; // apart from kernel descriptors, to catch mix-up
 
 void futex_wake_all(std::atomic<uint32_t> *word) {
 	syscall(SYS_futex, reinterpret_cast<uint32_t *>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
-		nullptr, 0);
+	        nullptr, 0);
 }
 
 bool is_wildcard(const any_addr &a) {
@@ -81,18 +81,18 @@ std::optional<std::pair<any_addr, uint16_t>> from_sockaddr(const sockaddr *sa, s
 	if (sa->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
 		const auto *in = reinterpret_cast<const sockaddr_in *>(sa);
 		return std::pair<any_addr, uint16_t>{ipv4_addr{in->sin_addr.s_addr},
-						     rte_be_to_cpu_16(in->sin_port)};
+		                                     rte_be_to_cpu_16(in->sin_port)};
 	}
 	if (sa->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
 		const auto *in6 = reinterpret_cast<const sockaddr_in6 *>(sa);
 		return std::pair<any_addr, uint16_t>{ipv6_addr::from(in6->sin6_addr.s6_addr),
-						     rte_be_to_cpu_16(in6->sin6_port)};
+		                                     rte_be_to_cpu_16(in6->sin6_port)};
 	}
 	return std::nullopt;
 }
 
 socklen_t to_sockaddr(int domain, const any_addr &addr, uint16_t port, sockaddr *sa,
-		      socklen_t len) {
+                      socklen_t len) {
 	sockaddr_storage ss{};
 	socklen_t size;
 	if (domain == AF_INET) {
@@ -131,14 +131,16 @@ result<std::unique_ptr<socket_layer>> socket_layer::create(stack &s, const socke
 		return make_error(-EINVAL, "sockets need at least one worker");
 	}
 	if (cfg.ephemeral_lo == 0 || cfg.ephemeral_lo > cfg.ephemeral_hi) {
-		return make_error(-EINVAL, "bad ephemeral port range: give LOW-HIGH with 0 < LOW <= HIGH");
+		return make_error(-EINVAL,
+		                  "bad ephemeral port range: give LOW-HIGH with 0 < LOW <= HIGH");
 	}
 	std::unique_ptr<socket_layer> l(new socket_layer(s, cfg));
 	uint32_t n = uint32_t(s.workers().size());
 	size_t sz = rte_rcu_qsbr_get_memsize(n);
 	l->_qsbr = static_cast<rte_rcu_qsbr *>(rte_zmalloc("skiff_qsbr", sz, RTE_CACHE_LINE_SIZE));
 	if (!l->_qsbr || rte_rcu_qsbr_init(l->_qsbr, n) != 0) {
-		return make_error(-ENOMEM, "cannot allocate the RCU state for sockets (raise --mem)");
+		return make_error(-ENOMEM,
+		                  "cannot allocate the RCU state for sockets (raise --mem)");
 	}
 	std::string base = s.config().name + "_sk";
 	auto bound = socket_table::create(base + "_bound", cfg.max_sockets * 2, l->_qsbr, release);
@@ -148,7 +150,7 @@ result<std::unique_ptr<socket_layer>> socket_layer::create(stack &s, const socke
 	l->_bound.emplace(std::move(*bound));
 	for (uint32_t i = 0; i < n; i++) {
 		auto t = socket_table::create(base + "_c" + std::to_string(i), cfg.max_sockets,
-					      l->_qsbr, release);
+		                              l->_qsbr, release);
 		if (!t) {
 			return t.err();
 		}
@@ -181,7 +183,9 @@ socket_layer::~socket_layer() {
 	rte_free(_qsbr);
 }
 
-void socket_layer::release(void *value) { put(static_cast<socket *>(value)); }
+void socket_layer::release(void *value) {
+	put(static_cast<socket *>(value));
+}
 
 void socket_layer::put(socket *s) {
 	if (s->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) {
@@ -290,7 +294,7 @@ int socket_layer::shutdown(int fd, int how) {
 }
 
 bool socket_layer::port_in_use(int domain, uint16_t port, const any_addr &addr,
-			       const socket &self) const {
+                               const socket &self) const {
 	(void)domain;
 	for (const socket *o : _fds) {
 		if (!o || o == &self || !o->bound || o->local_port != port) {
@@ -299,7 +303,7 @@ bool socket_layer::port_in_use(int domain, uint16_t port, const any_addr &addr,
 		any_addr a = effective(addr), b = effective(o->local);
 		bool same_family = a.index() == b.index();
 		bool dual = (o->domain == AF_INET6 && !o->v6only && is_wildcard(o->local)) ||
-			    (self.domain == AF_INET6 && !self.v6only && is_wildcard(addr));
+		            (self.domain == AF_INET6 && !self.v6only && is_wildcard(addr));
 		if (!same_family && !dual) {
 			continue;
 		}
@@ -359,7 +363,8 @@ int socket_layer::bind_locked(socket &s, const any_addr &addr, uint16_t port) {
 		uint32_t span = uint32_t(_cfg.ephemeral_hi - _cfg.ephemeral_lo) + 1;
 		for (uint32_t i = 0; i < span && port == 0; i++) {
 			uint16_t p = _next_ephemeral;
-			_next_ephemeral = p == _cfg.ephemeral_hi ? _cfg.ephemeral_lo : uint16_t(p + 1);
+			_next_ephemeral =
+			    p == _cfg.ephemeral_hi ? _cfg.ephemeral_lo : uint16_t(p + 1);
 			if (!port_in_use(s.domain, p, addr, s)) {
 				port = p;
 			}
@@ -403,8 +408,8 @@ int socket_layer::bind(int fd, const sockaddr *addr, socklen_t len) {
 	}
 	if (!ep || (addr->sa_family == AF_INET6) != (s->domain == AF_INET6)) {
 		return addr && addr->sa_family != AF_INET && addr->sa_family != AF_INET6
-			       ? -EAFNOSUPPORT
-			       : -EINVAL;
+		           ? -EAFNOSUPPORT
+		           : -EINVAL;
 	}
 	if (s->bound) {
 		return -EINVAL;
@@ -421,9 +426,9 @@ uint16_t rss_worker(const flow_key &k, uint16_t n_workers) {
 		return 0;
 	}
 	static const uint8_t key[40] = {0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-					0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-					0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-					0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a};
+	                                0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	                                0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	                                0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a};
 	uint32_t tuple[RTE_THASH_V6_L4_LEN];
 	uint32_t words;
 	if (k.family == 4) {
@@ -433,7 +438,7 @@ uint16_t rss_worker(const flow_key &k, uint16_t n_workers) {
 		tuple[0] = rte_be_to_cpu_32(ra);
 		tuple[1] = rte_be_to_cpu_32(la);
 		tuple[2] = uint32_t(rte_be_to_cpu_16(k.remote_port)) << 16 |
-			   rte_be_to_cpu_16(k.local_port);
+		           rte_be_to_cpu_16(k.local_port);
 		words = RTE_THASH_V4_L4_LEN;
 	} else {
 		for (int i = 0; i < 4; i++) {
@@ -444,7 +449,7 @@ uint16_t rss_worker(const flow_key &k, uint16_t n_workers) {
 			tuple[4 + i] = rte_be_to_cpu_32(w);
 		}
 		tuple[8] = uint32_t(rte_be_to_cpu_16(k.remote_port)) << 16 |
-			   rte_be_to_cpu_16(k.local_port);
+		           rte_be_to_cpu_16(k.local_port);
 		words = RTE_THASH_V6_L4_LEN;
 	}
 	uint32_t hash = rte_softrss(tuple, words, key);

@@ -34,7 +34,7 @@ struct socket_config {
 	uint32_t max_sockets = 4096;
 	uint16_t ephemeral_lo = 49152; ///< RFC 6335 dynamic range
 	uint16_t ephemeral_hi = 65535;
-	uint32_t rx_ring_size = 1024; ///< datagrams queued per socket, at most
+	uint32_t rx_ring_size = 1024;   ///< datagrams queued per socket, at most
 	uint32_t unreach_per_sec = 100; ///< ICMP port unreachable rate per core
 };
 
@@ -58,11 +58,11 @@ public:
 
 	/// Never blocks: -EAGAIN when nothing is queued. MSG_TRUNC in `flags`
 	/// returns the datagram's real length; `*truncated` tells if it was cut.
-	ssize_t recvfrom(int fd, void *buf, size_t len, int flags, sockaddr *from, socklen_t *fromlen,
-			 bool *truncated = nullptr);
+	ssize_t recvfrom(int fd, void *buf, size_t len, int flags, sockaddr *from,
+	                 socklen_t *fromlen, bool *truncated = nullptr);
 	/// Never blocks: -ENOBUFS when the pool or the core's queue is full.
 	ssize_t sendto(int fd, const void *buf, size_t len, int flags, const sockaddr *to,
-		       socklen_t tolen);
+	               socklen_t tolen);
 
 	/// Native API: deliver this socket's datagrams to `fn` on the lcore.
 	int set_native_rx(int fd, udp_rx_fn fn, void *ctx);
@@ -112,7 +112,6 @@ std::optional<std::pair<any_addr, uint16_t>> from_sockaddr(const sockaddr *sa, s
 /// The address as the stack sees it: v4-mapped IPv6 (::ffff:a.b.c.d) becomes IPv4.
 any_addr effective(const any_addr &a);
 /// Write `addr` (v4 as v4-mapped when domain is AF_INET6) into `sa`.
-socklen_t to_sockaddr(int domain, const any_addr &addr, uint16_t port, sockaddr *sa,
-		      socklen_t len);
+socklen_t to_sockaddr(int domain, const any_addr &addr, uint16_t port, sockaddr *sa, socklen_t len);
 
 } // namespace skiff::net

@@ -72,7 +72,7 @@ int put_timeval(void *val, socklen_t *len, int64_t ns) {
 } // namespace
 
 ssize_t socket_layer::recvfrom(int fd, void *buf, size_t len, int flags, sockaddr *from,
-			       socklen_t *fromlen, bool *truncated) {
+                               socklen_t *fromlen, bool *truncated) {
 	socket *s = get(fd);
 	if (!s) {
 		return -EBADF;
@@ -103,7 +103,7 @@ ssize_t socket_layer::recvfrom(int fd, void *buf, size_t len, int flags, sockadd
 }
 
 ssize_t socket_layer::sendto(int fd, const void *buf, size_t len, int flags, const sockaddr *to,
-			     socklen_t tolen) {
+                             socklen_t tolen) {
 	(void)flags;
 	if (len > max_udp_payload) {
 		return -EMSGSIZE;

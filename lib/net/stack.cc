@@ -19,7 +19,7 @@ result<std::unique_ptr<stack>> stack::create(const stack_config &cfg, const cloc
 }
 
 result<uint16_t> stack::add_iface(uint16_t port_id, uint16_t n_queues, const mac_addr &mac,
-				  uint16_t mtu, const wire::offload_caps &offloads) {
+                                  uint16_t mtu, const wire::offload_caps &offloads) {
 	if (!_workers.empty()) {
 		return make_error(-EBUSY, "add interfaces before workers");
 	}
@@ -45,15 +45,16 @@ result<void> stack::add_address(std::string_view text) {
 		std::string_view n = text.substr(at + 1);
 		auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), index);
 		if (ec != std::errc() || end != n.data() + n.size()) {
-			return make_error(-EINVAL, "bad port index in '" + std::string(text) +
-							   "': use ADDR/LEN@N with N counting --port options from 0");
+			return make_error(
+			    -EINVAL, "bad port index in '" + std::string(text) +
+			                 "': use ADDR/LEN@N with N counting --port options from 0");
 		}
 		text = text.substr(0, at);
 	}
 	if (index >= _ifaces.size()) {
 		return make_error(-ENODEV, "address " + std::string(text) + " is for port " +
-						   std::to_string(index) + " but only " +
-						   std::to_string(_ifaces.size()) + " --port given");
+		                               std::to_string(index) + " but only " +
+		                               std::to_string(_ifaces.size()) + " --port given");
 	}
 	auto p = parse_cidr(text);
 	if (!p) {
@@ -76,8 +77,9 @@ result<void> stack::add_gateway(std::string_view text) {
 		return a.err();
 	}
 	auto no_subnet = [&] {
-		return make_error(-ENETUNREACH, "gateway " + std::string(text) +
-						       " is not on any --addr subnet: add an address in its subnet");
+		return make_error(-ENETUNREACH,
+		                  "gateway " + std::string(text) +
+		                      " is not on any --addr subnet: add an address in its subnet");
 	};
 	if (const auto *g4 = std::get_if<ipv4_addr>(&*a)) {
 		const nexthop4 *via = _routes.lookup(*g4);
@@ -99,8 +101,8 @@ result<worker *> stack::add_worker() {
 	for (const iface &ifc : _ifaces) {
 		if (index >= ifc.n_queues) {
 			return make_error(-EINVAL, "port " + std::to_string(ifc.port_id) + " has " +
-							   std::to_string(ifc.n_queues) +
-							   " queues: one per worker is needed");
+			                               std::to_string(ifc.n_queues) +
+			                               " queues: one per worker is needed");
 		}
 	}
 	auto w = std::make_unique<worker>(*this, index);

@@ -33,7 +33,7 @@ public:
 
 	/// Register a started port. Returns the interface index.
 	result<uint16_t> add_iface(uint16_t port_id, uint16_t n_queues, const mac_addr &mac,
-				   uint16_t mtu, const wire::offload_caps &offloads);
+	                           uint16_t mtu, const wire::offload_caps &offloads);
 
 	/// Add an address and its connected route ("198.18.0.2/24" or
 	/// "2001:2::2/64", optionally suffixed "@IFACE"; default interface 0).

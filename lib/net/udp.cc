@@ -2,6 +2,7 @@
 // socket tables, delivery to a socket's ring or a native callback, ICMP
 // port unreachable (rate-limited), and output for sockets and native apps.
 
+#include "wire/udp.h"
 #include "net/sockets.h"
 #include "net/stack.h"
 #include "net/worker.h"
@@ -9,7 +10,6 @@
 #include "wire/checksum.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
-#include "wire/udp.h"
 
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -59,7 +59,8 @@ void worker::go_offline() {
 }
 
 void worker::udp4_input(uint16_t ifc, rte_mbuf *m, bool unicast) {
-	auto ip = wire::ipv4_view::parse({rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m)});
+	auto ip =
+	    wire::ipv4_view::parse({rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m)});
 	auto udp = wire::udp_view::parse(ip->payload());
 	if (!udp.ok()) {
 		drop(m, drop_reason::udp_truncated);
@@ -79,7 +80,8 @@ void worker::udp4_input(uint16_t ifc, rte_mbuf *m, bool unicast) {
 }
 
 void worker::udp6_input(uint16_t ifc, rte_mbuf *m, bool unicast) {
-	auto ip = wire::ipv6_view::parse({rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m)});
+	auto ip =
+	    wire::ipv6_view::parse({rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m)});
 	auto udp = wire::udp_view::parse(ip->upper_payload());
 	if (!udp.ok()) {
 		drop(m, drop_reason::udp_truncated);
@@ -87,7 +89,8 @@ void worker::udp6_input(uint16_t ifc, rte_mbuf *m, bool unicast) {
 	}
 	// RFC 8200 8.1: a zero UDP checksum is invalid over IPv6; the wire
 	// check rejects it.
-	if (!l4_checksum_ok(m, wire::l4_checksum_ok_v6(*ip, udp->whole())) || udp->checksum() == 0) {
+	if (!l4_checksum_ok(m, wire::l4_checksum_ok_v6(*ip, udp->whole())) ||
+	    udp->checksum() == 0) {
 		drop(m, drop_reason::udp_bad_checksum);
 		return;
 	}
@@ -102,7 +105,7 @@ void worker::udp6_input(uint16_t ifc, rte_mbuf *m, bool unicast) {
 // The headers stay in the headroom in front of the payload (l3_len, l4_len
 // tell where), so recvfrom reads the source from them: no metadata copy.
 void worker::udp_deliver(rte_mbuf *m, const flow_key &key, uint16_t l4_off, bool unicast,
-			 uint16_t ifc) {
+                         uint16_t ifc) {
 	socket *s = _sockets ? _sockets->lookup_udp(_index, key) : nullptr;
 	if (!s) {
 		_counters.drop(drop_reason::udp_no_socket);
@@ -171,9 +174,11 @@ void worker::port_unreachable(uint16_t ifc, rte_mbuf *m) {
 		auto *ip = rte_pktmbuf_mtod(m, const rte_ipv4_hdr *);
 		ipv4_addr to{ip->src_addr}, from{ip->dst_addr};
 		uint32_t quote = m->l3_len + 8u;
-		rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - std::min(quote, rte_pktmbuf_pkt_len(m))));
+		rte_pktmbuf_trim(
+		    m, uint16_t(rte_pktmbuf_pkt_len(m) - std::min(quote, rte_pktmbuf_pkt_len(m))));
 		if (!wire::push_icmp4(m, 3 /* destination unreachable */, 3 /* port */, 0) ||
-		    !wire::push_ipv4(m, from, to, IPPROTO_ICMP, _stack.config().ttl, me.offloads.tx)) {
+		    !wire::push_ipv4(m, from, to, IPPROTO_ICMP, _stack.config().ttl,
+		                     me.offloads.tx)) {
 			drop(m, drop_reason::no_headroom);
 			return;
 		}
@@ -200,7 +205,7 @@ void worker::port_unreachable(uint16_t ifc, rte_mbuf *m) {
 // the route's source address. Software checksums unless `offload` and the
 // output interface can do them.
 int worker::udp_build(rte_mbuf *m, const any_addr &src, uint16_t src_port, const any_addr &dst,
-		      uint16_t dst_port, bool offload) {
+                      uint16_t dst_port, bool offload) {
 	if (!wire::push_udp(m, src_port, dst_port)) {
 		return -ENOBUFS;
 	}
@@ -256,7 +261,7 @@ void worker::ip_output(rte_mbuf *m) {
 }
 
 int worker::udp_send(rte_mbuf *m, const any_addr &src, uint16_t src_port, const any_addr &dst,
-		     uint16_t dst_port) {
+                     uint16_t dst_port) {
 	_now_ns = _clock->now_ns();
 	int rc = udp_build(m, src, src_port, dst, dst_port, true);
 	if (rc < 0) {
@@ -269,7 +274,7 @@ int worker::udp_send(rte_mbuf *m, const any_addr &src, uint16_t src_port, const 
 }
 
 ssize_t worker::udp_send_copy(const void *buf, size_t len, const any_addr &src, uint16_t src_port,
-			      const any_addr &dst, uint16_t dst_port, bool on_lcore) {
+                              const any_addr &dst, uint16_t dst_port, bool on_lcore) {
 	rte_mbuf *m = rte_pktmbuf_alloc(_pool);
 	if (!m) {
 		return -ENOBUFS; // the pool is exhausted: the caller sees ENOBUFS, not a crash
@@ -301,7 +306,7 @@ ssize_t worker::udp_send_copy(const void *buf, size_t len, const any_addr &src, 
 void worker::drain_app_tx() {
 	rte_mbuf *pkts[burst_size];
 	unsigned n = rte_ring_sc_dequeue_burst(_app_tx, reinterpret_cast<void **>(pkts), burst_size,
-					       nullptr);
+	                                       nullptr);
 	for (unsigned i = 0; i < n; i++) {
 		bump(_counters.udp_sent);
 		ip_output(pkts[i]);

@@ -76,17 +76,19 @@ result<void> worker::init() {
 	_age_timer.fn = on_age_timer;
 	_age_timer.arg = this;
 	_timers->arm(_age_timer, _clock->now_ns() + age_interval_ns);
-	_app_tx = rte_ring_create((base + "_tx").c_str(), app_tx_ring_size, SOCKET_ID_ANY,
-				  RING_F_SC_DEQ);
+	_app_tx =
+	    rte_ring_create((base + "_tx").c_str(), app_tx_ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (!_app_tx) {
 		return make_error(-rte_errno, "cannot create the socket transmit ring: " +
-						      std::string(rte_strerror(rte_errno)) + " (raise --mem)");
+		                                  std::string(rte_strerror(rte_errno)) +
+		                                  " (raise --mem)");
 	}
-	_events = rte_ring_create_elem((base + "_ev").c_str(), sizeof(neigh_event),
-				       event_ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	_events = rte_ring_create_elem((base + "_ev").c_str(), sizeof(neigh_event), event_ring_size,
+	                               SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (!_events) {
 		return make_error(-rte_errno, "cannot create the neighbour event ring: " +
-						      std::string(rte_strerror(rte_errno)) + " (raise --mem)");
+		                                  std::string(rte_strerror(rte_errno)) +
+		                                  " (raise --mem)");
 	}
 	return {};
 }
@@ -299,8 +301,8 @@ void worker::post(const neigh_event &ev) {
 
 void worker::drain_events() {
 	neigh_event evs[burst_size];
-	unsigned n = rte_ring_sc_dequeue_burst_elem(_events, evs, sizeof(neigh_event), burst_size,
-						    nullptr);
+	unsigned n =
+	    rte_ring_sc_dequeue_burst_elem(_events, evs, sizeof(neigh_event), burst_size, nullptr);
 	for (unsigned i = 0; i < n; i++) {
 		const neigh_event &ev = evs[i];
 		if (ev.family == 4) {

@@ -7,8 +7,8 @@
 // allocates from the heap; packets come from and go back to the mbuf pool.
 
 #include "net/counters.h"
-#include "net/iface.h"
 #include "net/flow_key.h"
+#include "net/iface.h"
 #include "net/neighbor.h"
 #include "time/clock.h"
 #include "time/timer_wheel.h"
@@ -46,7 +46,7 @@ using echo_hook = void (*)(void *ctx, const echo_reply &reply);
 
 /// Called with every received and transmitted burst (for pcap capture).
 using capture_hook = void (*)(void *ctx, uint16_t port, uint16_t queue, rte_mbuf *const *pkts,
-			      uint16_t n, bool outbound);
+                              uint16_t n, bool outbound);
 
 /// A neighbour learned on one core, announced to the others.
 struct neigh_event {
@@ -105,14 +105,14 @@ public:
 	/// from `src`:`src_port` (a wildcard picks the route's source) to
 	/// `dst`:`dst_port`. Takes `m`. Returns 0 or -ENETUNREACH/-ENOBUFS.
 	int udp_send(rte_mbuf *m, const any_addr &src, uint16_t src_port, const any_addr &dst,
-		     uint16_t dst_port);
+	             uint16_t dst_port);
 
 	/// Socket API path: copy `len` bytes into a new datagram and send it,
 	/// directly when called on this worker's lcore (`on_lcore`), else
 	/// through this worker's queue of datagrams from other threads.
 	/// Returns `len` or -errno.
 	ssize_t udp_send_copy(const void *buf, size_t len, const any_addr &src, uint16_t src_port,
-			      const any_addr &dst, uint16_t dst_port, bool on_lcore);
+	                      const any_addr &dst, uint16_t dst_port, bool on_lcore);
 
 	/// Queue a neighbour event from another core (multi-producer safe).
 	void post(const neigh_event &ev);
@@ -146,11 +146,11 @@ private:
 	void udp4_input(uint16_t iface, rte_mbuf *m, bool unicast);
 	void udp6_input(uint16_t iface, rte_mbuf *m, bool unicast);
 	void udp_deliver(rte_mbuf *m, const flow_key &key, uint16_t l4_off, bool unicast,
-			 uint16_t iface);
+	                 uint16_t iface);
 	void port_unreachable(uint16_t iface, rte_mbuf *m);
 	bool unreach_allowed();
 	int udp_build(rte_mbuf *m, const any_addr &src, uint16_t src_port, const any_addr &dst,
-		      uint16_t dst_port, bool offload);
+	              uint16_t dst_port, bool offload);
 	void ip_output(rte_mbuf *m);
 	void drain_app_tx();
 	void loopback(uint16_t iface, rte_mbuf *m);
@@ -160,13 +160,14 @@ private:
 	// Output.
 	void ipv4_output(rte_mbuf *m, ipv4_addr dst);
 	void ipv6_output(rte_mbuf *m, const ipv6_addr &dst, uint16_t iface_hint);
-	template <typename Addr> void neigh_output(uint16_t iface, const Addr &next_hop, rte_mbuf *m);
+	template <typename Addr>
+	void neigh_output(uint16_t iface, const Addr &next_hop, rte_mbuf *m);
 	void eth_output(uint16_t iface, rte_mbuf *m, const mac_addr &dst, uint16_t ethertype);
 	void tx(uint16_t iface, rte_mbuf *m);
 	void send_arp_request(uint16_t iface, ipv4_addr target);
 	void send_neigh_solicit(uint16_t iface, const ipv6_addr &target);
 	void send_neigh_advert(uint16_t iface, const ipv6_addr &target, const ipv6_addr &to,
-			       bool solicited);
+	                       bool solicited);
 	void send_solicit(uint16_t iface, ipv4_addr a) { send_arp_request(iface, a); }
 	void send_solicit(uint16_t iface, const ipv6_addr &a) { send_neigh_solicit(iface, a); }
 	int send_echo4(ipv4_addr dst, uint16_t id, uint16_t seq, uint16_t data_len);
@@ -178,7 +179,8 @@ private:
 	neigh_cache<ipv4_addr> &cache_for(ipv4_addr) { return *_arp; }
 	neigh_cache<ipv6_addr> &cache_for(const ipv6_addr &) { return *_nd; }
 	template <typename Addr>
-	void learn(uint16_t iface, const Addr &addr, const mac_addr &mac, bool create, bool announce);
+	void learn(uint16_t iface, const Addr &addr, const mac_addr &mac, bool create,
+	           bool announce);
 	template <typename Addr> void flush_pending(neigh_entry<Addr> &e);
 	void age_neighbours();
 	static void on_age_timer(timer *t, void *self);

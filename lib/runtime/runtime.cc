@@ -17,7 +17,7 @@ namespace skiff::app {
 namespace {
 
 void capture_burst(void *ctx, uint16_t port, uint16_t queue, rte_mbuf *const *pkts, uint16_t n,
-		   bool outbound) {
+                   bool outbound) {
 	static_cast<pcap_capture *>(ctx)->record(port, queue, pkts, n, outbound);
 }
 
@@ -41,20 +41,23 @@ std::optional<int> parse_cli(CLI::App &app, int argc, char **argv) {
 
 result<rte_mempool *> make_pool(const char *name, unsigned n_mbufs, uint16_t data_room) {
 	unsigned cache = n_mbufs >= 4096 ? 256 : 32;
-	rte_mempool *mp = rte_pktmbuf_pool_create(name, n_mbufs, cache, 0, data_room, rte_socket_id());
+	rte_mempool *mp =
+	    rte_pktmbuf_pool_create(name, n_mbufs, cache, 0, data_room, rte_socket_id());
 	if (!mp) {
 		size_t mb = size_t(n_mbufs) * (data_room + sizeof(rte_mbuf)) >> 20;
-		return make_error(-ENOMEM, "cannot allocate " + std::to_string(n_mbufs) + " mbufs (~" +
-						   std::to_string(mb) + " MB): " + rte_strerror(rte_errno) +
-						   "; lower --mbufs or raise --mem");
+		return make_error(-ENOMEM, "cannot allocate " + std::to_string(n_mbufs) +
+		                               " mbufs (~" + std::to_string(mb) +
+		                               " MB): " + rte_strerror(rte_errno) +
+		                               "; lower --mbufs or raise --mem");
 	}
 	return mp;
 }
 
 result<std::unique_ptr<runtime>> runtime::start(const options &opts, const char *prog) {
 	if (opts.ports.empty()) { // before the EAL, so the error stands alone
-		return make_error(-EINVAL, "no --port given: add one, e.g. --port net_tap0,iface=sk0 "
-					   "or --port net_ring0");
+		return make_error(-EINVAL,
+		                  "no --port given: add one, e.g. --port net_tap0,iface=sk0 "
+		                  "or --port net_ring0");
 	}
 	std::unique_ptr<runtime> rt(new runtime());
 	rt->_opts = opts;
@@ -76,7 +79,8 @@ result<std::unique_ptr<runtime>> runtime::start(const options &opts, const char 
 		return r.err();
 	}
 	if (!opts.pcap.empty()) {
-		auto cp = make_pool("skiff_capture", 4095, rte_pcapng_mbuf_size(RTE_MBUF_DEFAULT_BUF_SIZE));
+		auto cp = make_pool("skiff_capture", 4095,
+		                    rte_pcapng_mbuf_size(RTE_MBUF_DEFAULT_BUF_SIZE));
 		if (!cp) {
 			return cp.err();
 		}
@@ -93,8 +97,8 @@ result<std::unique_ptr<runtime>> runtime::start(const options &opts, const char 
 	}
 	net::register_telemetry(*rt->_stack);
 	spdlog::info("telemetry: dpdk-telemetry.py -f {} then /skiff/stats, /skiff/drops, "
-		     "/skiff/stages",
-		     rt->_env->file_prefix());
+	             "/skiff/stages",
+	             rt->_env->file_prefix());
 	return rt;
 }
 
@@ -125,7 +129,7 @@ result<void> runtime::configure_stack() {
 	for (const port &p : _ports) {
 		const port_info &i = p.info();
 		auto ifc = _stack->add_iface(i.id, i.n_queues, wire::mac_addr::from(i.mac), i.mtu,
-					     i.offloads);
+		                             i.offloads);
 		if (!ifc) {
 			return ifc.err();
 		}
@@ -168,7 +172,8 @@ int runtime::run(void (*on_main_tick)(runtime &, void *), void *ctx) {
 	for (size_t i = 1; i < lcores.size(); i++) {
 		int rc = rte_eal_remote_launch(worker_main, &_stack->worker_at(i), lcores[i]);
 		if (rc != 0) {
-			spdlog::error("cannot start worker on lcore {}: {}", lcores[i], rte_strerror(-rc));
+			spdlog::error("cannot start worker on lcore {}: {}", lcores[i],
+			              rte_strerror(-rc));
 			env::request_stop();
 		}
 	}
@@ -202,15 +207,15 @@ void runtime::print_stats() const {
 	std::string text = net::format_stats(*_stack);
 	for (const port &p : _ports) {
 		port_counters c = p.counters();
-		text += "  port " + std::to_string(p.id()) + " (" + p.info().name +
-			"): rx " + std::to_string(c.rx_packets) + " tx " +
-			std::to_string(c.tx_packets) + " missed " + std::to_string(c.rx_missed) +
-			" errors " + std::to_string(c.rx_errors + c.tx_errors) + " " +
-			format_link(p.link()) + "\n";
+		text += "  port " + std::to_string(p.id()) + " (" + p.info().name + "): rx " +
+		        std::to_string(c.rx_packets) + " tx " + std::to_string(c.tx_packets) +
+		        " missed " + std::to_string(c.rx_missed) + " errors " +
+		        std::to_string(c.rx_errors + c.tx_errors) + " " + format_link(p.link()) +
+		        "\n";
 	}
 	if (_capture) {
 		text += "  capture: " + std::to_string(_capture->written()) + " packets written, " +
-			std::to_string(_capture->dropped()) + " not captured\n";
+		        std::to_string(_capture->dropped()) + " not captured\n";
 	}
 	spdlog::info("stats\n{}", text);
 }

@@ -149,7 +149,10 @@ const drop_case cases[] = {
     {"ipv4_fragment_offset", [] { return edit4([](frame &f) { set16(f, l3 + 6, 0x0010); }); },
      drop_reason::ipv4_fragment},
     {"ipv4_unknown_protocol",
-     [] { return eth(our_mac, peer_mac, et_ipv4, ipv4(peer4, our4, proto_experiment, pattern(16))); },
+     [] {
+	     return eth(our_mac, peer_mac, et_ipv4,
+	                ipv4(peer4, our4, proto_experiment, pattern(16)));
+     },
      drop_reason::ipv4_unknown_protocol},
     {"icmp_truncated",
      [] { return eth(our_mac, peer_mac, et_ipv4, ipv4(peer4, our4, proto_icmp, pattern(4))); },

@@ -17,7 +17,7 @@ constexpr uint16_t udp_port = 4000;
 constexpr uint16_t peer_port = 5555;
 
 frame udp4(ipv4_addr src, ipv4_addr dst, uint16_t sport, uint16_t dport, const frame &data,
-	   bool zero_checksum = false) {
+           bool zero_checksum = false) {
 	frame u;
 	put16(u, sport);
 	put16(u, dport);
@@ -26,8 +26,8 @@ frame udp4(ipv4_addr src, ipv4_addr dst, uint16_t sport, uint16_t dport, const f
 	put(u, data);
 	if (!zero_checksum) {
 		uint32_t pseudo = sum16(reinterpret_cast<const uint8_t *>(&src.be), 4,
-					sum16(reinterpret_cast<const uint8_t *>(&dst.be), 4)) +
-				  proto_udp + uint32_t(u.size());
+		                        sum16(reinterpret_cast<const uint8_t *>(&dst.be), 4)) +
+		                  proto_udp + uint32_t(u.size());
 		uint16_t c = checksum(u, 0, u.size(), pseudo);
 		set16(u, 6, c == 0 ? 0xffff : c);
 	}
@@ -35,7 +35,7 @@ frame udp4(ipv4_addr src, ipv4_addr dst, uint16_t sport, uint16_t dport, const f
 }
 
 frame udp6(const ipv6_addr &src, const ipv6_addr &dst, uint16_t sport, uint16_t dport,
-	   const frame &data, bool zero_checksum = false) {
+           const frame &data, bool zero_checksum = false) {
 	frame u;
 	put16(u, sport);
 	put16(u, dport);
@@ -43,7 +43,8 @@ frame udp6(const ipv6_addr &src, const ipv6_addr &dst, uint16_t sport, uint16_t 
 	put16(u, 0);
 	put(u, data);
 	if (!zero_checksum) {
-		uint16_t c = checksum(u, 0, u.size(), pseudo6(src, dst, uint32_t(u.size()), proto_udp));
+		uint16_t c =
+		    checksum(u, 0, u.size(), pseudo6(src, dst, uint32_t(u.size()), proto_udp));
 		set16(u, 6, c == 0 ? 0xffff : c);
 	}
 	return eth(our_mac, peer_mac, et_ipv6, ipv6(src, dst, proto_udp, u));
@@ -58,8 +59,8 @@ protected:
 		_sockets = std::move(*l);
 		// Teach the stack the peer's MAC so replies leave at once.
 		exchange(arp_request_from_peer());
-		exchange(icmp6_frame(multicast_mac(solicited(our6)), peer_mac, peer6, solicited(our6),
-				     135, 0, ns_body(our6, peer_mac), 255));
+		exchange(icmp6_frame(multicast_mac(solicited(our6)), peer_mac, peer6,
+		                     solicited(our6), 135, 0, ns_body(our6, peer_mac), 255));
 	}
 	void TearDown() override {
 		_sockets.reset();
@@ -98,7 +99,7 @@ TEST_F(udp_test, delivers_to_bound_socket_with_source) {
 	sockaddr_in from{};
 	socklen_t fromlen = sizeof(from);
 	ssize_t n = _sockets->recvfrom(fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr *>(&from),
-				       &fromlen);
+	                               &fromlen);
 	ASSERT_EQ(n, 11);
 	EXPECT_EQ(frame(buf, buf + n), pattern(11));
 	EXPECT_EQ(from.sin_addr.s_addr, peer4.be);
@@ -127,12 +128,12 @@ TEST_F(udp_test, dual_stack_socket_gets_v4_as_mapped) {
 	sockaddr_in6 from{};
 	socklen_t fromlen = sizeof(from);
 	ASSERT_EQ(_sockets->recvfrom(fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr *>(&from),
-				     &fromlen),
-		  4);
+	                             &fromlen),
+	          4);
 	EXPECT_TRUE(IN6_IS_ADDR_V4MAPPED(&from.sin6_addr));
 	ASSERT_EQ(_sockets->recvfrom(fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr *>(&from),
-				     &fromlen),
-		  6);
+	                             &fromlen),
+	          6);
 	EXPECT_EQ(ipv6_addr::from(from.sin6_addr.s6_addr), peer6);
 	_sockets->close(fd);
 }
@@ -144,7 +145,7 @@ TEST_F(udp_test, closed_port_gets_icmp_port_unreachable) {
 	EXPECT_EQ(get16(f, 12), et_ipv4);
 	EXPECT_EQ(f[l3 + 9], proto_icmp);
 	EXPECT_EQ(get_v4(f, l3 + 16), peer4);
-	EXPECT_EQ(f[l4_v4], 3); // destination unreachable
+	EXPECT_EQ(f[l4_v4], 3);     // destination unreachable
 	EXPECT_EQ(f[l4_v4 + 1], 3); // port
 	EXPECT_EQ(checksum(f, l4_v4, f.size() - l4_v4), 0);
 	// RFC 792: the quote is the offending IP header plus 8 bytes.
@@ -244,7 +245,8 @@ TEST_F(udp_test, sendto_from_another_thread_crosses_to_the_worker) {
 	std::memcpy(to.sin6_addr.s6_addr, peer6.b.data(), 16);
 	ssize_t rc = 0;
 	std::thread t([&] {
-		rc = _sockets->sendto(fd, "hello", 5, 0, reinterpret_cast<sockaddr *>(&to), sizeof(to));
+		rc = _sockets->sendto(fd, "hello", 5, 0, reinterpret_cast<sockaddr *>(&to),
+		                      sizeof(to));
 	});
 	t.join();
 	ASSERT_EQ(rc, 5);
@@ -268,7 +270,8 @@ TEST_F(udp_test, bind_errors) {
 	EXPECT_EQ(_sockets->bind(b, reinterpret_cast<sockaddr *>(&sin), sizeof(sin)), -EADDRINUSE);
 	sin.sin_port = htons(udp_port + 10);
 	sin.sin_addr.s_addr = ipv4_addr::from_octets(198, 19, 9, 9).be;
-	EXPECT_EQ(_sockets->bind(b, reinterpret_cast<sockaddr *>(&sin), sizeof(sin)), -EADDRNOTAVAIL);
+	EXPECT_EQ(_sockets->bind(b, reinterpret_cast<sockaddr *>(&sin), sizeof(sin)),
+	          -EADDRNOTAVAIL);
 	EXPECT_EQ(_sockets->bind(12345, reinterpret_cast<sockaddr *>(&sin), sizeof(sin)), -EBADF);
 	EXPECT_EQ(_sockets->open(AF_INET, SOCK_RAW, 0), -EPROTONOSUPPORT);
 	_sockets->close(a);
