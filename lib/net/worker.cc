@@ -7,6 +7,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace skiff::net {
@@ -139,17 +140,23 @@ void worker::loopback(uint16_t ifc, rte_mbuf *m) {
 }
 
 void worker::drain_loopback() {
+	// Take the batch out first: what it loops back again lands in _loop
+	// for the next poll, never over packets not yet received.
 	uint16_t n = _n_loop;
+	rte_mbuf *batch[loopback_size];
+	uint16_t ifcs[loopback_size];
+	std::copy_n(_loop, n, batch);
+	std::copy_n(_loop_iface, n, ifcs);
 	_n_loop = 0;
 	_looping = true;
 	for (uint16_t i = 0; i < n; i++) {
-		rte_mbuf *m = _loop[i];
+		rte_mbuf *m = batch[i];
 		bump(_counters.rx_packets);
 		bump(_counters.rx_bytes, rte_pktmbuf_pkt_len(m));
 		if ((rte_pktmbuf_mtod(m, const uint8_t *)[0] >> 4) == 4) {
-			ipv4_input(_loop_iface[i], m);
+			ipv4_input(ifcs[i], m);
 		} else {
-			ipv6_input(_loop_iface[i], m);
+			ipv6_input(ifcs[i], m);
 		}
 	}
 	_looping = false;
