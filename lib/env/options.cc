@@ -489,6 +489,33 @@ void add_common_options(CLI::App &app, options &o) {
 	    ->type_name("N")
 	    ->capture_default_str()
 	    ->check(CLI::PositiveNumber);
+	app.add_option_function<std::string>(
+	       "--ephemeral-ports",
+	       [&o](const std::string &v) {
+		       // The validator has checked it; this cannot fail.
+		       (void)parse_port_range(v, o.ephemeral_lo, o.ephemeral_hi);
+	       },
+	       "Local ports for sockets bound to port 0 (default 49152-65535)")
+	    ->type_name("LO-HI")
+	    ->check(validator(
+	        [](const std::string &v) {
+		        uint16_t lo, hi;
+		        return parse_port_range(v, lo, hi);
+	        },
+	        "LO-HI"));
+}
+
+result<void> parse_port_range(std::string_view range, uint16_t &lo, uint16_t &hi) {
+	size_t dash = range.find('-');
+	unsigned a, b;
+	if (dash == std::string_view::npos || !parse_unsigned(range.substr(0, dash), a) ||
+	    !parse_unsigned(range.substr(dash + 1), b) || a == 0 || a > b || b > 65535) {
+		return invalid(std::string(range) +
+		               ": expected LO-HI with 1 <= LO <= HI <= 65535, e.g. 49152-65535");
+	}
+	lo = uint16_t(a);
+	hi = uint16_t(b);
+	return {};
 }
 
 } // namespace skiff

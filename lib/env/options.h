@@ -41,6 +41,8 @@ struct options {
 	huge_mode huge = huge_mode::automatic; ///< --huge / --no-huge
 	std::string file_prefix;               ///< --file-prefix, empty = "skiff-<pid>"
 	unsigned mbufs = 8191;                 ///< --mbufs N, packet pool size
+	uint16_t ephemeral_lo = 49152;         ///< --ephemeral-ports LO-HI (RFC 6335 range)
+	uint16_t ephemeral_hi = 65535;
 };
 
 /**
@@ -76,6 +78,9 @@ std::string format_cpu_list(std::vector<unsigned> cpus);
  * @return the words, or -EINVAL on an unterminated quote or trailing backslash.
  */
 result<std::vector<std::string>> split_args(std::string_view raw);
+
+/// Parse "LO-HI", 1 <= LO <= HI <= 65535, into @p lo and @p hi.
+result<void> parse_port_range(std::string_view range, uint16_t &lo, uint16_t &hi);
 
 /// Check "ADDRESS/PREFIX[@N]" for IPv4 (prefix 1-32) or IPv6 (prefix 1-128);
 /// N, if given, is a --port index (the stack checks that the port exists).

@@ -149,7 +149,10 @@ result<void> runtime::configure_stack() {
 			return w.err();
 		}
 	}
-	auto sockets = net::socket_layer::create(*_stack, net::socket_config{});
+	net::socket_config sc;
+	sc.ephemeral_lo = _opts.ephemeral_lo;
+	sc.ephemeral_hi = _opts.ephemeral_hi;
+	auto sockets = net::socket_layer::create(*_stack, sc);
 	if (!sockets) {
 		return sockets.err();
 	}

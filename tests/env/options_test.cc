@@ -241,3 +241,13 @@ TEST(options, pci_addresses) {
 
 } // namespace
 } // namespace skiff
+
+TEST(options, ephemeral_port_range) {
+	uint16_t lo = 0, hi = 0;
+	ASSERT_TRUE(skiff::parse_port_range("40000-40010", lo, hi).ok());
+	EXPECT_EQ(lo, 40000);
+	EXPECT_EQ(hi, 40010);
+	for (const char *bad : {"", "5", "0-10", "10-5", "1-70000", "a-b", "1-"}) {
+		EXPECT_FALSE(skiff::parse_port_range(bad, lo, hi).ok()) << bad;
+	}
+}

@@ -291,3 +291,41 @@ TEST_F(udp_test, full_socket_drops_and_counts) {
 
 } // namespace
 } // namespace skiff::test
+
+namespace skiff::test {
+namespace {
+
+TEST_F(udp_test, ephemeral_ports_come_from_the_configured_range) {
+	_sockets.reset();
+	net::socket_config cfg;
+	cfg.ephemeral_lo = 40000;
+	cfg.ephemeral_hi = 40001;
+	auto l = net::socket_layer::create(*_stack, cfg);
+	ASSERT_TRUE(l) << l.err().message;
+	_sockets = std::move(*l);
+	std::vector<uint16_t> ports;
+	std::vector<int> fds;
+	for (int i = 0; i < 3; i++) {
+		int fd = _sockets->open(AF_INET, SOCK_DGRAM, 0);
+		fds.push_back(fd);
+		sockaddr_in sin{};
+		sin.sin_family = AF_INET;
+		int rc = _sockets->bind(fd, reinterpret_cast<sockaddr *>(&sin), sizeof(sin));
+		if (i < 2) {
+			ASSERT_EQ(rc, 0);
+			socklen_t len = sizeof(sin);
+			ASSERT_EQ(
+			    _sockets->getsockname(fd, reinterpret_cast<sockaddr *>(&sin), &len), 0);
+			ports.push_back(ntohs(sin.sin_port));
+		} else {
+			EXPECT_EQ(rc, -EADDRINUSE); // the range is used up
+		}
+	}
+	EXPECT_EQ(ports, (std::vector<uint16_t>{40000, 40001}));
+	for (int fd : fds) {
+		_sockets->close(fd);
+	}
+}
+
+} // namespace
+} // namespace skiff::test
