@@ -23,6 +23,7 @@ constexpr uint8_t icmp6_echo_request = 128;
 constexpr uint8_t icmp6_echo_reply = 129;
 constexpr uint8_t icmp6_neigh_solicit = 135;
 constexpr uint8_t icmp6_neigh_advert = 136;
+constexpr uint8_t nd_opt_source_lladdr = 1;
 constexpr uint8_t nd_opt_target_lladdr = 2;
 constexpr uint8_t na_flag_solicited = 0x40;
 constexpr uint8_t na_flag_override = 0x20;
@@ -230,35 +231,43 @@ void worker::ns_input(uint16_t ifc, rte_mbuf *m) {
 	send_neigh_advert(ifc, target, dad ? *ipv6_addr::parse("ff02::1") : src, !dad);
 }
 
-void worker::send_neigh_advert(uint16_t ifc, const ipv6_addr &target, const ipv6_addr &to,
-                               bool solicited) {
-	const iface &me = _stack.ifaces()[ifc];
+// NS and NA share their layout (RFC 4861 4.3, 4.4): type, code, checksum,
+// a flags/reserved word, the target, then one link-layer address option.
+bool worker::send_ndp(uint16_t ifc, uint8_t type, uint8_t flags, const ipv6_addr &target,
+                      const ipv6_addr &src, const ipv6_addr &to, uint8_t lladdr_option) {
 	rte_mbuf *m = alloc();
 	if (!m) {
-		return;
+		return false;
 	}
-	constexpr size_t na_len = 24 + 8; // NA + target link-layer address option
-	uint8_t *na = reinterpret_cast<uint8_t *>(rte_pktmbuf_append(m, na_len));
-	if (!na) {
+	constexpr size_t len = 24 + 8;
+	uint8_t *msg = reinterpret_cast<uint8_t *>(rte_pktmbuf_append(m, len));
+	if (!msg) {
 		drop(m, drop_reason::no_headroom);
-		return;
+		return false;
 	}
-	std::memset(na, 0, na_len);
-	na[0] = icmp6_neigh_advert;
-	na[4] = na_flag_override | (solicited ? na_flag_solicited : 0);
-	std::memcpy(na + 8, target.b.data(), 16);
-	na[24] = nd_opt_target_lladdr;
-	na[25] = 1; // in units of 8 bytes
-	std::memcpy(na + 26, me.mac.b.data(), 6);
-	if (!wire::push_ipv6(m, target, to, IPPROTO_ICMPV6, ndp_hop_limit)) {
+	std::memset(msg, 0, len);
+	msg[0] = type;
+	msg[4] = flags;
+	std::memcpy(msg + 8, target.b.data(), 16);
+	msg[24] = lladdr_option;
+	msg[25] = 1; // in units of 8 bytes
+	std::memcpy(msg + 26, _stack.ifaces()[ifc].mac.b.data(), 6);
+	if (!wire::push_ipv6(m, src, to, IPPROTO_ICMPV6, ndp_hop_limit)) {
 		drop(m, drop_reason::no_headroom);
-		return;
+		return false;
 	}
-	auto *ip = rte_pktmbuf_mtod(m, rte_ipv6_hdr *);
-	uint16_t cksum = icmp6_checksum(ip, na, na_len);
-	std::memcpy(na + 2, &cksum, 2);
-	bump(_counters.ndp_adverts_sent);
+	uint16_t cksum = icmp6_checksum(rte_pktmbuf_mtod(m, rte_ipv6_hdr *), msg, len);
+	std::memcpy(msg + 2, &cksum, 2);
 	ipv6_output(m, to, ifc);
+	return true;
+}
+
+void worker::send_neigh_advert(uint16_t ifc, const ipv6_addr &target, const ipv6_addr &to,
+                               bool solicited) {
+	uint8_t flags = na_flag_override | (solicited ? na_flag_solicited : 0);
+	if (send_ndp(ifc, icmp6_neigh_advert, flags, target, target, to, nd_opt_target_lladdr)) {
+		bump(_counters.ndp_adverts_sent);
+	}
 }
 
 // RFC 4861 7.1.2 validation, then 7.2.5: complete a pending resolution.
@@ -279,37 +288,11 @@ void worker::na_input(uint16_t ifc, rte_mbuf *m) {
 }
 
 void worker::send_neigh_solicit(uint16_t ifc, const ipv6_addr &target) {
-	const iface &me = _stack.ifaces()[ifc];
-	const ipv6_addr *src = me.source_for(target);
-	if (!src) {
-		return;
+	const ipv6_addr *src = _stack.ifaces()[ifc].source_for(target);
+	if (src && send_ndp(ifc, icmp6_neigh_solicit, 0, target, *src, target.solicited_node(),
+	                    nd_opt_source_lladdr)) {
+		bump(_counters.ndp_solicits_sent);
 	}
-	rte_mbuf *m = alloc();
-	if (!m) {
-		return;
-	}
-	constexpr size_t ns_len = 24 + 8; // NS + source link-layer address option
-	uint8_t *ns = reinterpret_cast<uint8_t *>(rte_pktmbuf_append(m, ns_len));
-	if (!ns) {
-		drop(m, drop_reason::no_headroom);
-		return;
-	}
-	std::memset(ns, 0, ns_len);
-	ns[0] = icmp6_neigh_solicit;
-	std::memcpy(ns + 8, target.b.data(), 16);
-	ns[24] = 1; // source link-layer address
-	ns[25] = 1;
-	std::memcpy(ns + 26, me.mac.b.data(), 6);
-	ipv6_addr group = target.solicited_node();
-	if (!wire::push_ipv6(m, *src, group, IPPROTO_ICMPV6, ndp_hop_limit)) {
-		drop(m, drop_reason::no_headroom);
-		return;
-	}
-	auto *ip = rte_pktmbuf_mtod(m, rte_ipv6_hdr *);
-	uint16_t cksum = icmp6_checksum(ip, ns, ns_len);
-	std::memcpy(ns + 2, &cksum, 2);
-	bump(_counters.ndp_solicits_sent);
-	ipv6_output(m, group, ifc);
 }
 
 int worker::send_echo6(const ipv6_addr &dst, uint16_t id, uint16_t seq, uint16_t data_len) {

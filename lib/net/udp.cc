@@ -70,13 +70,7 @@ void worker::udp4_input(uint16_t ifc, rte_mbuf *m, bool unicast) {
 		drop(m, drop_reason::udp_bad_checksum);
 		return;
 	}
-	flow_key k;
-	k.proto = IPPROTO_UDP;
-	set_local(k, ip->dst(), rte_cpu_to_be_16(udp->dst_port()));
-	set_remote(k, ip->src(), rte_cpu_to_be_16(udp->src_port()));
-	// Trim anything past the UDP length (it is bounded by the IP length).
-	rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - m->l3_len - udp->length()));
-	udp_deliver(m, k, m->l3_len, unicast, ifc);
+	udp_accept(ifc, m, ip->src(), ip->dst(), *udp, unicast);
 }
 
 void worker::udp6_input(uint16_t ifc, rte_mbuf *m, bool unicast) {
@@ -94,11 +88,19 @@ void worker::udp6_input(uint16_t ifc, rte_mbuf *m, bool unicast) {
 		drop(m, drop_reason::udp_bad_checksum);
 		return;
 	}
+	udp_accept(ifc, m, ip->src(), ip->dst(), *udp, unicast);
+}
+
+// Both families: the flow key, then delivery.
+template <typename Addr>
+void worker::udp_accept(uint16_t ifc, rte_mbuf *m, const Addr &src, const Addr &dst,
+                        const wire::udp_view &udp, bool unicast) {
 	flow_key k;
 	k.proto = IPPROTO_UDP;
-	set_local(k, ip->dst(), rte_cpu_to_be_16(udp->dst_port()));
-	set_remote(k, ip->src(), rte_cpu_to_be_16(udp->src_port()));
-	rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - m->l3_len - udp->length()));
+	set_local(k, dst, rte_cpu_to_be_16(udp.dst_port()));
+	set_remote(k, src, rte_cpu_to_be_16(udp.src_port()));
+	// Trim anything past the UDP length (it is bounded by the IP length).
+	rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - m->l3_len - udp.length()));
 	udp_deliver(m, k, m->l3_len, unicast, ifc);
 }
 

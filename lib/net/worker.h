@@ -12,6 +12,7 @@
 #include "net/neighbor.h"
 #include "time/clock.h"
 #include "time/timer_wheel.h"
+#include "wire/udp.h"
 
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -145,6 +146,9 @@ private:
 	void na_input(uint16_t iface, rte_mbuf *m);
 	void udp4_input(uint16_t iface, rte_mbuf *m, bool unicast);
 	void udp6_input(uint16_t iface, rte_mbuf *m, bool unicast);
+	template <typename Addr>
+	void udp_accept(uint16_t iface, rte_mbuf *m, const Addr &src, const Addr &dst,
+	                const wire::udp_view &udp, bool unicast);
 	void udp_deliver(rte_mbuf *m, const flow_key &key, uint16_t l4_off, bool unicast,
 	                 uint16_t iface);
 	void port_unreachable(uint16_t iface, rte_mbuf *m);
@@ -168,6 +172,8 @@ private:
 	void send_neigh_solicit(uint16_t iface, const ipv6_addr &target);
 	void send_neigh_advert(uint16_t iface, const ipv6_addr &target, const ipv6_addr &to,
 	                       bool solicited);
+	bool send_ndp(uint16_t iface, uint8_t type, uint8_t flags, const ipv6_addr &target,
+	              const ipv6_addr &src, const ipv6_addr &to, uint8_t lladdr_option);
 	void send_solicit(uint16_t iface, ipv4_addr a) { send_arp_request(iface, a); }
 	void send_solicit(uint16_t iface, const ipv6_addr &a) { send_neigh_solicit(iface, a); }
 	int send_echo4(ipv4_addr dst, uint16_t id, uint16_t seq, uint16_t data_len);
