@@ -16,9 +16,11 @@
 # latency rows.
 #
 # Usage: perf/udp_echo_bench.sh [-b BUILD_DIR] [-d SECONDS] [-w WINDOW] [-s SIZE] [-6] [-p]
-#                                [-l LCORES]
+#                                [-l LCORES] [-k]
 # -6: IPv6 on both sides. -l 0: skiff's two stacks share one lcore (what to
-# compare with when the machine has fewer than two idle cores).
+# compare with when the machine has fewer than two idle cores). -k: run the
+# kernel first (scripts/bench alternates the order between repetitions).
+# Each side prints one "RESULT impl=skiff|kernel key=value..." line.
 set -eu
 
 build=build
@@ -28,7 +30,8 @@ size=64
 ipv6=""
 busy=""
 lcores=""
-while getopts b:d:w:s:6pl:h opt; do
+kernel_first=""
+while getopts b:d:w:s:6pl:kh opt; do
 	case $opt in
 	b) build=$OPTARG ;;
 	d) secs=$OPTARG ;;
@@ -37,8 +40,9 @@ while getopts b:d:w:s:6pl:h opt; do
 	6) ipv6=--ipv6 ;;
 	p) busy=--busy-poll ;;
 	l) lcores=$OPTARG ;;
+	k) kernel_first=1 ;;
 	*)
-		sed -n '2,23s/^# \{0,1\}//p' "$0"
+		sed -n '2,25s/^# \{0,1\}//p' "$0"
 		exit 2
 		;;
 	esac
@@ -63,14 +67,25 @@ else
 fi
 
 echo "udp_echo_bench: $size-byte datagrams, window $window, $secs s each; load average:$(cut -d' ' -f1-3 /proc/loadavg | sed 's/^/ /')"
-echo
-skiff_out=$("$echo_bin" --client --lcores "$lcores" --duration "$secs" --window "$window" \
-	--size "$size" $ipv6 --log-level warn)
-echo "$skiff_out"
-echo
-kernel_out=$("$kernel_bin" --duration "$secs" --window "$window" --size "$size" $ipv6 $busy \
-	--server-cpu "$server_cpu" --client-cpu "$client_cpu")
-echo "$kernel_out"
+run_skiff() {
+	skiff_out=$("$echo_bin" --client --lcores "$lcores" --duration "$secs" --window "$window" \
+		--size "$size" $ipv6 --log-level warn)
+	echo
+	echo "$skiff_out"
+}
+run_kernel() {
+	kernel_out=$("$kernel_bin" --duration "$secs" --window "$window" --size "$size" $ipv6 $busy \
+		--server-cpu "$server_cpu" --client-cpu "$client_cpu")
+	echo
+	echo "$kernel_out"
+}
+if [ -n "$kernel_first" ]; then
+	run_kernel
+	run_skiff
+else
+	run_skiff
+	run_kernel
+fi
 echo
 
 {

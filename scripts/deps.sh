@@ -5,9 +5,12 @@ skiff_packages=(
 	g++ meson ninja-build pkg-config
 	libdpdk-dev dpdk dpdk-dev            # DPDK 22.11, dpdk-testpmd, dpdk-telemetry.py
 	libspdlog-dev libfmt-dev libcli11-dev
+	libsodium-dev                        # SipHash for TCP ISNs and SYN cookies
 	libgtest-dev libgmock-dev libbenchmark-dev
 	clang libclang-rt-14-dev clang-format # the libFuzzer build and the format check
 	python3 python3-scapy iproute2 iputils-ping tshark netcat-openbsd
+	libpcap-dev nlohmann-json3-dev       # skiff-gen: pcap replay, JSON results
+	dpdk-doc python3-matplotlib make     # scripts/bench: l3fwd's source, the chart, l3fwd's build
 )
 
 skiff_install_deps() {

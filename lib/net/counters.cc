@@ -54,8 +54,13 @@ core_counters sum(const core_counters *const *cores, size_t n) {
 		s.echo_replies_received += peek(c.echo_replies_received);
 		s.udp_delivered += peek(c.udp_delivered);
 		s.udp_sent += peek(c.udp_sent);
+		s.tcp_sent += peek(c.tcp_sent);
+		s.tcp_steered += peek(c.tcp_steered);
+		s.tcp_cookies_sent += peek(c.tcp_cookies_sent);
 		s.unreachables_sent += peek(c.unreachables_sent);
 		s.unreachables_limited += peek(c.unreachables_limited);
+		s.forwarded += peek(c.forwarded);
+		s.icmp_errors_sent += peek(c.icmp_errors_sent);
 		s.polls += peek(c.polls);
 		s.busy_polls += peek(c.busy_polls);
 		for (size_t d = 0; d < n_drop_reasons; d++) {

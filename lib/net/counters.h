@@ -45,11 +45,27 @@ namespace skiff::net {
 	X(udp_bad_checksum, "UDP checksum wrong (or zero over IPv6)")                              \
 	X(udp_no_socket, "UDP datagram to a port with no socket (ICMP port unreachable sent)")     \
 	X(udp_rcvbuf_full, "UDP socket receive buffer full")                                       \
+	X(tcp_truncated, "TCP header truncated or data offset beyond the segment")                 \
+	X(tcp_bad_checksum, "TCP checksum wrong")                                                  \
+	X(tcp_bad_option, "TCP option with a bad length")                                          \
+	X(tcp_no_socket, "TCP segment to a port with no socket (RST sent)")                        \
+	X(tcp_listen_overflow, "TCP SYN to a listener whose queues are full (no SYN cookies)")     \
+	X(tcp_conn_limit, "TCP connection refused: the connection table is full")                  \
+	X(tcp_bad_cookie, "TCP ACK to a listener with no valid SYN cookie (RST sent)")             \
+	X(tcp_listen_junk, "TCP segment to a listener that is neither SYN nor ACK (RFC 9293)")     \
+	X(tcp_steer_full, "TCP segment for another core: that core's steering ring is full")       \
 	X(icmp6_truncated, "ICMPv6 message truncated")                                             \
 	X(icmp6_bad_checksum, "ICMPv6 checksum wrong")                                             \
 	X(icmp6_unhandled_type, "ICMPv6 type not handled")                                         \
 	X(ndp_invalid, "NDP message fails RFC 4861 validation (hop limit, code, options)")         \
 	X(ndp_not_for_us, "NDP target is not one of our addresses")                                \
+	X(ttl_exceeded, "forwarding: TTL or hop limit would reach 0 (ICMP time exceeded sent)")    \
+	X(fwd_no_route, "forwarding: no route to the destination (ICMP unreachable sent)")         \
+	X(fwd_too_big, "forwarding: larger than the output MTU (ICMP too big sent if DF or IPv6)") \
+	X(fwd_link_local, "forwarding: link-local source or destination (never routed)")           \
+	X(fwd_multicast, "forwarding: multicast destination (not routed)")                         \
+	X(fwd_broadcast, "forwarding: directed broadcast to one of our subnets (RFC 2644)")        \
+	X(fwd_martian, "forwarding: reserved source or destination (0/8, 127/8, 240/4, ::, ::1)")  \
 	X(no_route, "no route to the destination")                                                 \
 	X(neigh_table_full, "neighbour table full")                                                \
 	X(neigh_queue_full, "too many packets waiting for address resolution")                     \
@@ -118,8 +134,13 @@ struct alignas(64) core_counters {
 	uint64_t echo_replies_received = 0;
 	uint64_t udp_delivered = 0;
 	uint64_t udp_sent = 0;
+	uint64_t tcp_sent = 0;     ///< TCP segments handed to output
+	uint64_t tcp_steered = 0;  ///< TCP segments handed to their connection's home core
+	uint64_t tcp_cookies_sent = 0;
 	uint64_t unreachables_sent = 0;
 	uint64_t unreachables_limited = 0;
+	uint64_t forwarded = 0;        ///< routed and handed to output (to tx or a neighbour queue)
+	uint64_t icmp_errors_sent = 0; ///< time exceeded, unreachable and too big from forwarding
 	uint64_t polls = 0;
 	uint64_t busy_polls = 0;
 	std::array<uint64_t, n_drop_reasons> drops{};

@@ -71,8 +71,14 @@ void worker::ipv4_input(uint16_t ifc, rte_mbuf *m) {
 	// so TTL is checked only when forwarding.
 	bool unicast = me.owns(ip->dst());
 	if (!unicast && !me.is_broadcast_for_us(ip->dst()) && !ip->dst().is_multicast()) {
-		drop(m, drop_reason::ipv4_not_for_us);
-		return;
+		if (!_stack.config().forwarding) {
+			drop(m, drop_reason::ipv4_not_for_us);
+			return;
+		}
+		if (ipv4_forward(ifc, m, *ip)) {
+			return;
+		}
+		unicast = true; // an address of another of our interfaces
 	}
 	if (ip->is_fragment()) {
 		drop(m, drop_reason::ipv4_fragment);
@@ -91,6 +97,13 @@ void worker::ipv4_input(uint16_t ifc, rte_mbuf *m) {
 		break;
 	case IPPROTO_UDP:
 		udp4_input(ifc, m, unicast);
+		break;
+	case IPPROTO_TCP:
+		if (!unicast) {
+			drop(m, drop_reason::tcp_no_socket); // TCP is unicast only (RFC 1122 4.2.3.10)
+			break;
+		}
+		tcp4_input(ifc, m);
 		break;
 	default:
 		drop(m, drop_reason::ipv4_unknown_protocol);

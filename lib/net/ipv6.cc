@@ -75,8 +75,13 @@ void worker::ipv6_input(uint16_t ifc, rte_mbuf *m) {
 		return;
 	}
 	if (!me.owns(dst) && !me.joined(dst)) {
-		drop(m, drop_reason::ipv6_not_for_us);
-		return;
+		if (!_stack.config().forwarding) {
+			drop(m, drop_reason::ipv6_not_for_us);
+			return;
+		}
+		if (ipv6_forward(ifc, m, *ip)) {
+			return;
+		}
 	}
 	if (ip->is_fragment()) {
 		drop(m, drop_reason::ipv6_fragment);
@@ -94,6 +99,13 @@ void worker::ipv6_input(uint16_t ifc, rte_mbuf *m) {
 		break;
 	case IPPROTO_UDP:
 		udp6_input(ifc, m, !dst.is_multicast());
+		break;
+	case IPPROTO_TCP:
+		if (dst.is_multicast()) {
+			drop(m, drop_reason::tcp_no_socket); // TCP is unicast only
+			break;
+		}
+		tcp6_input(ifc, m);
 		break;
 	default:
 		drop(m, drop_reason::ipv6_unknown_protocol);

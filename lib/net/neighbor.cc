@@ -90,14 +90,28 @@ neigh_entry<Addr> *neigh_cache<Addr>::confirm(const Addr &addr, uint16_t iface, 
                                               uint64_t now_ns) {
 	bool created;
 	entry *e = find_or_create(addr, iface, created);
-	if (!e) {
-		return nullptr;
+	if (!e || e->permanent) {
+		return e;
 	}
 	e->mac = mac;
 	e->iface = iface;
 	e->state = neigh_state::reachable;
 	e->probes = 0;
 	e->expires_ns = now_ns + _cfg.reachable_ns;
+	return e;
+}
+
+template <typename Addr>
+neigh_entry<Addr> *neigh_cache<Addr>::pin(const Addr &addr, uint16_t iface, const mac_addr &mac) {
+	bool created;
+	entry *e = find_or_create(addr, iface, created);
+	if (!e) {
+		return nullptr;
+	}
+	e->permanent = false; // so that confirm() writes it
+	confirm(addr, iface, mac, 0);
+	e->permanent = true;
+	e->expires_ns = UINT64_MAX; // aging skips it
 	return e;
 }
 

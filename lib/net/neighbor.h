@@ -40,6 +40,7 @@ template <typename Addr> struct neigh_entry {
 	uint16_t iface = 0;
 	uint8_t probes = 0;
 	uint8_t n_pending = 0;
+	bool permanent = false;  ///< configured by hand: never aged, never relearned
 	uint64_t expires_ns = 0; ///< reachable: end of validity; incomplete: next probe
 	rte_mbuf *pending[max_pending] = {};
 };
@@ -62,8 +63,15 @@ public:
 	entry *find_or_create(const Addr &addr, uint16_t iface, bool &created);
 
 	/// Record a confirmed link-layer address. Returns the entry (so the caller
-	/// can flush its pending packets) or nullptr when the table is full.
+	/// can flush its pending packets) or nullptr when the table is full. A
+	/// permanent entry is returned unchanged: what ARP/NDP says cannot
+	/// override what the operator configured.
 	entry *confirm(const Addr &addr, uint16_t iface, const mac_addr &mac, uint64_t now_ns);
+
+	/// Add or overwrite a permanent entry (a static neighbour): reachable
+	/// for ever, never aged, never changed by ARP/NDP. Control path, before
+	/// the owning worker polls. Returns nullptr when the table is full.
+	entry *pin(const Addr &addr, uint16_t iface, const mac_addr &mac);
 
 	/// Free the entry's pending packets and forget it.
 	void remove(entry &e);

@@ -35,6 +35,10 @@ std::string format_stats(const stack &s) {
 	       t.echo_replies_sent, t.echo_replies_received);
 	append(out, "udp: %lu delivered, %lu sent | icmp unreachable: %lu sent, %lu rate-limited\n",
 	       t.udp_delivered, t.udp_sent, t.unreachables_sent, t.unreachables_limited);
+	if (t.forwarded || t.icmp_errors_sent) {
+		append(out, "forward: %lu forwarded | icmp errors: %lu sent\n", t.forwarded,
+		       t.icmp_errors_sent);
+	}
 	for (const auto &w : s.workers()) {
 		const core_counters &c = w->counters();
 		append(out, "  core %u: rx %lu tx %lu dropped %lu polls %lu (busy %lu)\n",
@@ -81,6 +85,8 @@ int tel_stats(const char *, const char *, rte_tel_data *d) {
 	rte_tel_data_add_dict_u64(d, "udp_sent", t.udp_sent);
 	rte_tel_data_add_dict_u64(d, "unreachables_sent", t.unreachables_sent);
 	rte_tel_data_add_dict_u64(d, "unreachables_limited", t.unreachables_limited);
+	rte_tel_data_add_dict_u64(d, "forwarded", t.forwarded);
+	rte_tel_data_add_dict_u64(d, "icmp_errors_sent", t.icmp_errors_sent);
 	return 0;
 }
 

@@ -12,12 +12,16 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "tcp/cc.h"
+
 #include <atomic>
 #include <cstdint>
+#include <optional>
 
 namespace skiff::net {
 
 class worker;
+struct tcp_sock;
 
 /// What the data plane knows about a received datagram.
 struct udp_meta {
@@ -44,7 +48,7 @@ inline constexpr unsigned max_watchers = 4;
 struct socket {
 	int fd = -1;
 	int domain = 0; ///< AF_INET or AF_INET6
-	int type = 0;   ///< SOCK_DGRAM
+	int type = 0;   ///< SOCK_DGRAM or SOCK_STREAM
 	std::atomic<int> refs{1};
 
 	// Options.
@@ -53,10 +57,12 @@ struct socket {
 	bool reuseport = false;
 	bool nonblock = false;
 	bool nodelay = false;
+	bool keepalive = false;
 	uint32_t rcvbuf = 212992; ///< bytes, as Linux's default
 	uint32_t sndbuf = 212992;
 	int64_t rcvtimeo_ns = -1; ///< -1: block forever
 	int64_t sndtimeo_ns = -1;
+	std::optional<tcp::cc_algo> cc; ///< TCP_CONGESTION; nullopt = the stack's default
 
 	// Endpoints, host order ports.
 	bool bound = false;
@@ -71,7 +77,11 @@ struct socket {
 	uint8_t n_keys = 0;
 	int16_t home = -1; ///< the worker whose table holds a connected socket
 
-	// Receive side.
+	// A stream socket's TCP side; null for datagram sockets.
+	tcp_sock *tcp = nullptr;
+	std::atomic<uint32_t> *tcp_count = nullptr; ///< the layer's count of connections, if counted
+
+	// Receive side (datagram sockets).
 	rte_ring *rx = nullptr; ///< mbufs, payload at data_off
 	std::atomic<uint32_t> rx_bytes{0};
 	std::atomic<uint64_t> rx_dropped{0};

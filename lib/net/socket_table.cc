@@ -16,7 +16,8 @@ void release_key_data(void *p, void *value) {
 } // namespace
 
 result<socket_table> socket_table::create(const std::string &name, uint32_t capacity,
-                                          rte_rcu_qsbr *qsbr, release_fn release) {
+                                          rte_rcu_qsbr *qsbr, release_fn release,
+                                          bool multi_writer) {
 	socket_table t;
 	t._release = release;
 	rte_hash_parameters params{};
@@ -26,6 +27,9 @@ result<socket_table> socket_table::create(const std::string &name, uint32_t capa
 	params.hash_func = rte_hash_crc;
 	params.socket_id = SOCKET_ID_ANY;
 	params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
+	if (multi_writer) {
+		params.extra_flag |= RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
+	}
 	t._hash = rte_hash_create(&params);
 	if (!t._hash) {
 		return make_error(-rte_errno, "cannot create socket table " + name + ": " +

@@ -34,8 +34,12 @@ public:
 	/// the table at destruction.
 	using release_fn = void (*)(void *value);
 
+	/// @p multi_writer: writers on several threads (a worker adding the
+	/// TCP connections it accepts while the control path adds others);
+	/// rte_hash then serialises the writers, readers stay lock-free.
 	static result<socket_table> create(const std::string &name, uint32_t capacity,
-	                                   rte_rcu_qsbr *qsbr, release_fn release);
+	                                   rte_rcu_qsbr *qsbr, release_fn release,
+	                                   bool multi_writer = false);
 
 	socket_table(socket_table &&o) noexcept;
 	socket_table &operator=(socket_table &&o) noexcept;

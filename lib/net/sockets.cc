@@ -1,13 +1,13 @@
 #include "net/sockets.h"
 
 #include "net/stack.h"
+#include "net/tcp_sock.h"
 #include "net/worker.h"
 #include "wire/builder.h"
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
-#include <rte_thash.h>
 
 #include <linux/futex.h>
 #include <netinet/tcp.h>
@@ -22,8 +22,6 @@
 namespace skiff::net {
 
 namespace {
-
-constexpr int first_fd = 1000; // apart from kernel descriptors, to catch mix-ups
 
 void futex_wake_all(std::atomic<uint32_t> *word) {
 	syscall(SYS_futex, reinterpret_cast<uint32_t *>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
@@ -44,9 +42,9 @@ std::optional<ipv4_addr> unmapped(const ipv6_addr &a) {
 	return v4;
 }
 
-flow_key key_for(const any_addr &local, uint16_t port) {
+flow_key key_for(const any_addr &local, uint16_t port, int type) {
 	flow_key k;
-	k.proto = IPPROTO_UDP;
+	k.proto = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 	std::visit([&](const auto &a) { set_local(k, a, rte_cpu_to_be_16(port)); }, local);
 	return k;
 }
@@ -136,6 +134,19 @@ result<std::unique_ptr<socket_layer>> socket_layer::create(stack &s, const socke
 	}
 	std::unique_ptr<socket_layer> l(new socket_layer(s, cfg));
 	uint32_t n = uint32_t(s.workers().size());
+	l->_rss_key = cfg.rss_key;
+	if (l->_rss_key.empty()) {
+		for (int i = 0; i < 20; i++) { // the symmetric key the ports use (drivers/port)
+			l->_rss_key.push_back(0x6d);
+			l->_rss_key.push_back(0x5a);
+		}
+	}
+	l->_reta = cfg.reta;
+	if (l->_reta.empty()) {
+		for (uint16_t i = 0; i < 128; i++) { // rte_ethdev's default spread
+			l->_reta.push_back(uint16_t(i % n));
+		}
+	}
 	size_t sz = rte_rcu_qsbr_get_memsize(n);
 	l->_qsbr = static_cast<rte_rcu_qsbr *>(rte_zmalloc("skiff_qsbr", sz, RTE_CACHE_LINE_SIZE));
 	if (!l->_qsbr || rte_rcu_qsbr_init(l->_qsbr, n) != 0) {
@@ -149,8 +160,9 @@ result<std::unique_ptr<socket_layer>> socket_layer::create(stack &s, const socke
 	}
 	l->_bound.emplace(std::move(*bound));
 	for (uint32_t i = 0; i < n; i++) {
-		auto t = socket_table::create(base + "_c" + std::to_string(i), cfg.max_sockets,
-		                              l->_qsbr, release);
+		// Multi-writer: each worker adds the connections it accepts.
+		auto t = socket_table::create(base + "_c" + std::to_string(i),
+		                              cfg.max_sockets + cfg.max_tcp, l->_qsbr, release, true);
 		if (!t) {
 			return t.err();
 		}
@@ -191,11 +203,23 @@ void socket_layer::put(socket *s) {
 	if (s->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) {
 		return;
 	}
-	rte_mbuf *m;
-	while (rte_ring_dequeue(s->rx, reinterpret_cast<void **>(&m)) == 0) {
-		rte_pktmbuf_free(m);
+	if (s->rx) {
+		rte_mbuf *m;
+		while (rte_ring_dequeue(s->rx, reinterpret_cast<void **>(&m)) == 0) {
+			rte_pktmbuf_free(m);
+		}
+		rte_free(s->rx);
 	}
-	rte_free(s->rx);
+	if (tcp_sock *ts = s->tcp) {
+		if (ts->accept_q) {
+			drain_accept_queue(*ts);
+			rte_ring_free(ts->accept_q);
+		}
+		delete ts;
+	}
+	if (s->tcp_count) {
+		s->tcp_count->fetch_sub(1, std::memory_order_relaxed);
+	}
 	delete s;
 }
 
@@ -224,13 +248,18 @@ int socket_layer::open(int domain, int type, int protocol) {
 	}
 	bool nonblock = type & SOCK_NONBLOCK;
 	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (type != SOCK_DGRAM || (protocol != 0 && protocol != IPPROTO_UDP)) {
+	bool stream = type == SOCK_STREAM;
+	if ((type != SOCK_DGRAM && !stream) ||
+	    (protocol != 0 && protocol != (stream ? IPPROTO_TCP : IPPROTO_UDP))) {
 		return -EPROTONOSUPPORT;
 	}
-	size_t ring_bytes = rte_ring_get_memsize(_cfg.rx_ring_size);
-	auto *rx = static_cast<rte_ring *>(rte_zmalloc(nullptr, ring_bytes, RTE_CACHE_LINE_SIZE));
-	if (!rx) {
-		return -ENOBUFS;
+	rte_ring *rx = nullptr;
+	if (!stream) {
+		size_t ring_bytes = rte_ring_get_memsize(_cfg.rx_ring_size);
+		rx = static_cast<rte_ring *>(rte_zmalloc(nullptr, ring_bytes, RTE_CACHE_LINE_SIZE));
+		if (!rx) {
+			return -ENOBUFS;
+		}
 	}
 	std::lock_guard lock(_mutex);
 	auto slot = std::find(_fds.begin(), _fds.end(), nullptr);
@@ -241,8 +270,13 @@ int socket_layer::open(int domain, int type, int protocol) {
 	int fd = first_fd + int(slot - _fds.begin());
 	// Several cores may deliver to one bound socket and several threads may
 	// read it: a multi-producer, multi-consumer ring.
-	rte_ring_init(rx, ("sk" + std::to_string(fd)).c_str(), _cfg.rx_ring_size, 0);
+	if (rx) {
+		rte_ring_init(rx, ("sk" + std::to_string(fd)).c_str(), _cfg.rx_ring_size, 0);
+	}
 	auto *s = new socket;
+	if (stream) {
+		s->tcp = new tcp_sock(s);
+	}
 	s->fd = fd;
 	s->domain = domain;
 	s->type = type;
@@ -267,7 +301,10 @@ int socket_layer::close(int fd) {
 			return -EBADF;
 		}
 		_fds[size_t(fd - first_fd)] = nullptr;
-		remove_keys(*s);
+		if (s->tcp) {
+			stream_close(*s);
+		}
+		remove_keys(*s); // a connection's 4-tuple is its core's to forget
 	}
 	s->shut_rd = s->shut_wr = true;
 	s->signal(EPOLLHUP);
@@ -287,6 +324,9 @@ int socket_layer::shutdown(int fd, int how) {
 	if (!s->connected) {
 		return -ENOTCONN;
 	}
+	if (s->tcp) {
+		return stream_shutdown(*s, how);
+	}
 	s->shut_rd |= how != SHUT_WR;
 	s->shut_wr |= how != SHUT_RD;
 	s->signal(EPOLLIN | EPOLLOUT);
@@ -297,7 +337,7 @@ bool socket_layer::port_in_use(int domain, uint16_t port, const any_addr &addr,
                                const socket &self) const {
 	(void)domain;
 	for (const socket *o : _fds) {
-		if (!o || o == &self || !o->bound || o->local_port != port) {
+		if (!o || o == &self || !o->bound || o->local_port != port || o->type != self.type) {
 			continue;
 		}
 		any_addr a = effective(addr), b = effective(o->local);
@@ -377,9 +417,9 @@ int socket_layer::bind_locked(socket &s, const any_addr &addr, uint16_t port) {
 	}
 	flow_key keys[2];
 	uint8_t n = 0;
-	keys[n++] = key_for(eff, port);
+	keys[n++] = key_for(eff, port, s.type);
 	if (s.domain == AF_INET6 && !s.v6only && is_wildcard(eff)) {
-		keys[n++] = key_for(any_addr{ipv4_addr{}}, port); // dual stack
+		keys[n++] = key_for(any_addr{ipv4_addr{}}, port, s.type); // dual stack
 	}
 	int rc = insert_keys(s, *_bound, keys, n);
 	if (rc < 0) {
@@ -417,47 +457,6 @@ int socket_layer::bind(int fd, const sockaddr *addr, socklen_t len) {
 	return bind_locked(*s, ep->first, ep->second);
 }
 
-namespace {
-
-// Which worker receives this flow: the queue the port's RSS picks, with the
-// symmetric key and the default redirection table (entry i -> queue i % n).
-uint16_t rss_worker(const flow_key &k, uint16_t n_workers) {
-	if (n_workers == 1) {
-		return 0;
-	}
-	static const uint8_t key[40] = {0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	                                0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	                                0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	                                0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a};
-	uint32_t tuple[RTE_THASH_V6_L4_LEN];
-	uint32_t words;
-	if (k.family == 4) {
-		uint32_t la, ra;
-		std::memcpy(&la, k.local_addr, 4);
-		std::memcpy(&ra, k.remote_addr, 4);
-		tuple[0] = rte_be_to_cpu_32(ra);
-		tuple[1] = rte_be_to_cpu_32(la);
-		tuple[2] = uint32_t(rte_be_to_cpu_16(k.remote_port)) << 16 |
-		           rte_be_to_cpu_16(k.local_port);
-		words = RTE_THASH_V4_L4_LEN;
-	} else {
-		for (int i = 0; i < 4; i++) {
-			uint32_t w;
-			std::memcpy(&w, k.remote_addr + 4 * i, 4);
-			tuple[i] = rte_be_to_cpu_32(w);
-			std::memcpy(&w, k.local_addr + 4 * i, 4);
-			tuple[4 + i] = rte_be_to_cpu_32(w);
-		}
-		tuple[8] = uint32_t(rte_be_to_cpu_16(k.remote_port)) << 16 |
-		           rte_be_to_cpu_16(k.local_port);
-		words = RTE_THASH_V6_L4_LEN;
-	}
-	uint32_t hash = rte_softrss(tuple, words, key);
-	return uint16_t((hash & 127) % n_workers);
-}
-
-} // namespace
-
 int socket_layer::connect(int fd, const sockaddr *addr, socklen_t len) {
 	auto ep = from_sockaddr(addr, len);
 	std::lock_guard lock(_mutex);
@@ -491,16 +490,19 @@ int socket_layer::connect(int fd, const sockaddr *addr, socklen_t len) {
 		}
 		src = s4 ? any_addr{*s4} : any_addr{*s6};
 	}
+	if (s->tcp) {
+		return connect_stream(*s, src, dst, ep->second);
+	}
 	if (!s->bound) {
 		int rc = autobind_locked(*s);
 		if (rc < 0) {
 			return rc;
 		}
 	}
-	flow_key k = key_for(src, s->local_port);
+	flow_key k = key_for(src, s->local_port, s->type);
 	std::visit([&](const auto &a) { set_remote(k, a, rte_cpu_to_be_16(ep->second)); }, dst);
 	remove_keys(*s);
-	uint16_t home = rss_worker(k, uint16_t(_connected.size()));
+	uint16_t home = rss_worker(k);
 	int rc = insert_keys(*s, _connected[home], &k, 1);
 	if (rc < 0) {
 		return rc;
@@ -612,6 +614,9 @@ int socket_layer::set_native_rx(int fd, udp_rx_fn fn, void *ctx) {
 }
 
 uint32_t socket_layer::poll_events(const socket &s) const {
+	if (s.tcp) {
+		return stream_events(s);
+	}
 	uint32_t ev = EPOLLOUT;
 	if (rte_ring_count(s.rx) != 0 || s.shut_rd) {
 		ev |= EPOLLIN;

@@ -15,10 +15,15 @@
 #include "base/result.h"
 #include "net/socket.h"
 #include "net/socket_table.h"
+#include "tcp/context.h"
+#include "tcp/isn.h"
+#include "tcp/syncookie.h"
+#include "tcp/tcp_info.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,6 +34,10 @@ struct rte_rcu_qsbr;
 namespace skiff::net {
 
 class stack;
+struct tcp_sock;
+
+/// Descriptors start here, apart from kernel ones, to catch mix-ups.
+inline constexpr int first_fd = 1000;
 
 struct socket_config {
 	uint32_t max_sockets = 4096;
@@ -36,6 +45,13 @@ struct socket_config {
 	uint16_t ephemeral_hi = 65535;
 	uint32_t rx_ring_size = 1024;   ///< datagrams queued per socket, at most
 	uint32_t unreach_per_sec = 100; ///< ICMP port unreachable rate per core
+	uint32_t max_tcp = 65536;       ///< TCP connections, at most (the connection table limit)
+	bool syncookies = true;         ///< answer SYNs with cookies when a listener's queue is full
+	tcp::settings tcp;              ///< TCP timers, buffers, congestion control default
+	/// The ports' RSS: Toeplitz key and redirection table (entry -> queue =
+	/// worker). Empty: the symmetric key and entry i -> queue i % workers.
+	std::vector<uint8_t> rss_key;
+	std::vector<uint16_t> reta;
 };
 
 class socket_layer {
@@ -64,6 +80,14 @@ public:
 	ssize_t sendto(int fd, const void *buf, size_t len, int flags, const sockaddr *to,
 	               socklen_t tolen);
 
+	// Stream sockets (sockets_tcp.cc).
+	int listen(int fd, int backlog);
+	/// Never blocks: -EAGAIN when no connection is waiting. SOCK_NONBLOCK
+	/// in @p flags makes the new socket nonblocking.
+	int accept(int fd, sockaddr *addr, socklen_t *len, int flags = 0);
+	/// TCP_INFO: a snapshot from the connection's core (waits up to 100 ms).
+	int tcp_info(int fd, tcp::tcp_info &out);
+
 	/// Native API: deliver this socket's datagrams to `fn` on the lcore.
 	int set_native_rx(int fd, udp_rx_fn fn, void *ctx);
 
@@ -77,6 +101,21 @@ public:
 
 	// Data side.
 	socket *lookup_udp(uint16_t worker, const flow_key &key) const;
+	/// The connection in any core's table (`home` = that core), else the
+	/// bound socket (listener) for the local end.
+	socket *lookup_tcp(uint16_t worker, const flow_key &key, uint16_t &home) const;
+	/// A new connection socket with one reference, or nullptr at the limit.
+	socket *make_tcp_socket(int domain, uint16_t home, const flow_key &key,
+	                        const socket *listener);
+	/// Add/remove a connection in worker `w`'s table (from that worker).
+	int adopt(uint16_t w, const flow_key &key, socket *s);
+	void forget(uint16_t w, const flow_key &key);
+	/// The MSS for a peer: the route's MTU minus the IP and TCP headers.
+	uint16_t mss_for(const any_addr &peer) const;
+	/// Which worker the ports' RSS steers this flow to.
+	uint16_t rss_worker(const flow_key &k) const;
+	const tcp::isn_generator &isn() const { return _isn; }
+	const tcp::syncookie_jar &cookies() const { return _cookies; }
 	/// An ICMP or ICMPv6 port unreachable quoting `quote` (the IP header and
 	/// first 8 bytes of a datagram we sent): the connected socket of that
 	/// flow gets ECONNREFUSED as its pending error (SO_ERROR, and the next
@@ -96,6 +135,17 @@ private:
 	void remove_keys(socket &s);
 	bool port_in_use(int domain, uint16_t port, const any_addr &addr, const socket &self) const;
 	static void release(void *value);
+	void setup_tcp(socket &s, const flow_key &key);
+	int connect_stream(socket &s, const any_addr &src, const any_addr &dst, uint16_t dst_port);
+	int pick_port(socket &s, flow_key &k, uint16_t home);
+	int accept_one(socket &l, sockaddr *addr, socklen_t *len, int flags);
+	ssize_t stream_send(socket &s, const void *buf, size_t len);
+	ssize_t stream_recv(socket &s, void *buf, size_t len);
+	int stream_shutdown(socket &s, int how);
+	void stream_close(socket &s);
+	static void drain_accept_queue(tcp_sock &ts);
+	uint32_t stream_events(const socket &s) const;
+	int get_tcp_info(int fd, void *val, socklen_t *len);
 
 	stack &_stack;
 	socket_config _cfg;
@@ -105,6 +155,12 @@ private:
 	mutable std::mutex _mutex;
 	std::vector<socket *> _fds;
 	uint16_t _next_ephemeral;
+	uint32_t _next_home = 0;
+	tcp::isn_generator _isn;
+	tcp::syncookie_jar _cookies;
+	std::atomic<uint32_t> _tcp_count{0};
+	std::vector<uint8_t> _rss_key;
+	std::vector<uint16_t> _reta;
 };
 
 /// A sockaddr as an address and a host-order port; nullopt if malformed.

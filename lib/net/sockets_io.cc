@@ -2,6 +2,7 @@
 // setsockopt and getsockopt.
 
 #include "net/sockets.h"
+#include "net/tcp_sock.h"
 
 #include "net/stack.h"
 #include "net/worker.h"
@@ -77,6 +78,11 @@ ssize_t socket_layer::recvfrom(int fd, void *buf, size_t len, int flags, sockadd
 	if (!s) {
 		return -EBADF;
 	}
+	if (s->tcp) {
+		ssize_t rc = stream_recv(*s, buf, len);
+		put(s);
+		return rc;
+	}
 	rte_mbuf *m;
 	if (rte_ring_dequeue(s->rx, reinterpret_cast<void **>(&m)) != 0) {
 		bool eof = s->shut_rd;
@@ -105,6 +111,13 @@ ssize_t socket_layer::recvfrom(int fd, void *buf, size_t len, int flags, sockadd
 ssize_t socket_layer::sendto(int fd, const void *buf, size_t len, int flags, const sockaddr *to,
                              socklen_t tolen) {
 	(void)flags;
+	if (socket *s = get(fd); s && s->tcp) {
+		ssize_t rc = stream_send(*s, buf, len);
+		put(s);
+		return rc;
+	} else if (s) {
+		put(s);
+	}
 	if (len > max_udp_payload) {
 		return -EMSGSIZE;
 	}
@@ -162,6 +175,18 @@ int socket_layer::setsockopt(int fd, int level, int name, const void *val, sockl
 	if (!s) {
 		return -EBADF;
 	}
+	if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+		if (!val) {
+			return -EFAULT;
+		}
+		std::string_view want(static_cast<const char *>(val), strnlen(static_cast<const char *>(val), len));
+		auto algo = want == "reno" ? std::optional(tcp::cc_algo::newreno) : tcp::cc_from_name(want);
+		if (!algo) {
+			return -ENOENT; // as Linux for an unknown algorithm
+		}
+		s->cc = algo;
+		return 0;
+	}
 	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
 		int64_t ns = val ? timeval_ns(val, len) : -2;
 		if (ns == -2) {
@@ -182,6 +207,12 @@ int socket_layer::setsockopt(int fd, int level, int name, const void *val, sockl
 			return 0;
 		case SO_REUSEPORT:
 			s->reuseport = v != 0;
+			return 0;
+		case SO_KEEPALIVE:
+			s->keepalive = v != 0;
+			if (s->tcp && s->connected) {
+				tcp_request(*s->tcp, tcp_req::options);
+			}
 			return 0;
 		case SO_RCVBUF:
 		case SO_SNDBUF: {
@@ -205,13 +236,19 @@ int socket_layer::setsockopt(int fd, int level, int name, const void *val, sockl
 		return 0;
 	}
 	if (level == IPPROTO_TCP && name == TCP_NODELAY) {
-		s->nodelay = v != 0; // kept for TCP sockets; UDP ignores it
+		s->nodelay = v != 0; // UDP ignores it
+		if (s->tcp && s->connected) {
+			tcp_request(*s->tcp, tcp_req::options);
+		}
 		return 0;
 	}
 	return -ENOPROTOOPT;
 }
 
 int socket_layer::getsockopt(int fd, int level, int name, void *val, socklen_t *len) {
+	if (level == IPPROTO_TCP && name == TCP_INFO) {
+		return get_tcp_info(fd, val, len); // asks the connection's core: not under _mutex
+	}
 	std::lock_guard lock(_mutex);
 	socket *s = find(fd);
 	if (!s) {
@@ -235,6 +272,8 @@ int socket_layer::getsockopt(int fd, int level, int name, void *val, socklen_t *
 			return put_int(val, len, s->so_error.exchange(0));
 		case SO_TYPE:
 			return put_int(val, len, s->type);
+		case SO_KEEPALIVE:
+			return put_int(val, len, s->keepalive);
 		default:
 			return -ENOPROTOOPT;
 		}
@@ -244,6 +283,13 @@ int socket_layer::getsockopt(int fd, int level, int name, void *val, socklen_t *
 	}
 	if (level == IPPROTO_TCP && name == TCP_NODELAY) {
 		return put_int(val, len, s->nodelay);
+	}
+	if (level == IPPROTO_TCP && name == TCP_CONGESTION && val && len) {
+		const char *name_of = tcp::cc_name(s->cc.value_or(_cfg.tcp.default_cc));
+		size_t n = std::min<size_t>(*len, std::strlen(name_of) + 1);
+		std::memcpy(val, name_of, n);
+		*len = socklen_t(n);
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }

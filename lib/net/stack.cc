@@ -109,6 +109,9 @@ result<worker *> stack::add_worker() {
 	if (auto r = w->init(); !r) {
 		return r.err();
 	}
+	if (auto r = pin_static_neighbours(*w); !r) {
+		return r.err();
+	}
 	_workers.push_back(std::move(w));
 	return _workers.back().get();
 }

@@ -24,6 +24,9 @@ struct stack_config {
 	neigh_config neigh{};
 	uint8_t ttl = 64;
 	uint8_t hop_limit = 64;
+	/// Route packets whose destination is not ours (RFC 1812, RFC 8200)
+	/// instead of dropping them as ipv4_not_for_us / ipv6_not_for_us.
+	bool forwarding = false;
 };
 
 class stack {
@@ -43,6 +46,21 @@ public:
 	/// subnet of some interface.
 	result<void> add_gateway(std::string_view gateway);
 
+	/// Add a route "CIDR,GATEWAY[@N]" GATEWAY is an address
+	/// of the same family, or `direct` for an on-link prefix. Without @N the
+	/// gateway's connected subnet picks the interface (port 0 for
+	/// `direct`). Errors: -EINVAL (syntax, host bits set, family mismatch),
+	/// -ENODEV (no such port), -ENETUNREACH (gateway off every subnet),
+	/// -EEXIST (the prefix already has a route). Control path, before the
+	/// workers poll: they read the route tables without locks.
+	result<void> add_route(std::string_view spec);
+
+	/// Add a permanent neighbour "IP,MAC[@N]" to every worker's ARP or NDP
+	/// cache, present and future: for next hops that cannot
+	/// answer ARP/NDP, such as a net_null port. Without @N the interface
+	/// of the route to IP is used. Control path, before the workers poll.
+	result<void> add_static_neighbour(std::string_view spec);
+
 	/// Create the worker that polls queue `index` of every interface.
 	result<worker *> add_worker();
 
@@ -58,12 +76,20 @@ public:
 
 private:
 	stack(const stack_config &cfg, const clock &clk, route_table routes);
+	result<void> pin_static_neighbours(worker &w);
+
+	struct static_neighbour {
+		any_addr addr;
+		mac_addr mac;
+		uint16_t iface;
+	};
 
 	stack_config _cfg;
 	const clock *_clock;
 	route_table _routes;
 	std::vector<iface> _ifaces;
 	std::vector<std::unique_ptr<worker>> _workers;
+	std::vector<static_neighbour> _static_neighbours;
 };
 
 } // namespace skiff::net

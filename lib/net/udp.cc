@@ -13,6 +13,7 @@
 
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_random.h>
 #include <rte_udp.h>
 
 #include <sys/epoll.h>
@@ -27,24 +28,22 @@ constexpr uint8_t icmp6_dest_unreach = 1;
 constexpr uint8_t icmp6_port_unreach = 4;
 constexpr size_t icmp6_min_mtu = 1280; // RFC 4443 2.4(c): fit the error in the minimum MTU
 
-bool l4_checksum_ok(const rte_mbuf *m, bool software_ok) {
-	switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
-	case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
-		return true;
-	case RTE_MBUF_F_RX_L4_CKSUM_BAD:
-		return false;
-	default:
-		return software_ok;
-	}
-}
-
 } // namespace
 
 void worker::attach_sockets(socket_layer *sockets) {
+	if (_sockets && !sockets) {
+		tcp_release_all();
+	}
 	if (_qsbr && !sockets) {
 		go_offline();
 	}
 	_sockets = sockets;
+	if (sockets) {
+		_tcp.isn = &sockets->isn();
+		_tcp.cfg = sockets->config().tcp;
+		_tcp.counters = &_tcp_counters;
+		_tcp.rng = rte_rand() | 1;
+	}
 	_qsbr = sockets ? sockets->qsbr() : nullptr;
 	if (_qsbr) {
 		rte_rcu_qsbr_thread_register(_qsbr, _index);
@@ -211,6 +210,13 @@ int worker::udp_build(rte_mbuf *m, const any_addr &src, uint16_t src_port, const
 	if (!wire::push_udp(m, src_port, dst_port)) {
 		return -ENOBUFS;
 	}
+	return l4_finish(m, src, dst, IPPROTO_UDP, offload);
+}
+
+// The UDP or TCP header is in front of the payload: route, pick the source
+// (for a wildcard `src`), finish the checksum and prepend the IP header.
+int worker::l4_finish(rte_mbuf *m, const any_addr &src, const any_addr &dst, uint8_t proto,
+                      bool offload) {
 	if (const auto *d4 = std::get_if<ipv4_addr>(&dst)) {
 		const nexthop4 *nh = _stack.routes().lookup(*d4);
 		if (!nh) {
@@ -225,8 +231,8 @@ int worker::udp_build(rte_mbuf *m, const any_addr &src, uint16_t src_port, const
 			return -EADDRNOTAVAIL;
 		}
 		wire::tx_offloads ol = offload ? out.offloads.tx : wire::tx_offloads{};
-		if (!wire::finalize_l4_cksum_v4(m, *s4, *d4, IPPROTO_UDP, ol) ||
-		    !wire::push_ipv4(m, *s4, *d4, IPPROTO_UDP, _stack.config().ttl, ol)) {
+		if (!wire::finalize_l4_cksum_v4(m, *s4, *d4, proto, ol) ||
+		    !wire::push_ipv4(m, *s4, *d4, proto, _stack.config().ttl, ol)) {
 			return -ENOBUFS;
 		}
 		return 0;
@@ -245,8 +251,8 @@ int worker::udp_build(rte_mbuf *m, const any_addr &src, uint16_t src_port, const
 		return -EADDRNOTAVAIL;
 	}
 	wire::tx_offloads ol = offload ? out.offloads.tx : wire::tx_offloads{};
-	if (!wire::finalize_l4_cksum_v6(m, *s6, d6, IPPROTO_UDP, ol) ||
-	    !wire::push_ipv6(m, *s6, d6, IPPROTO_UDP, _stack.config().hop_limit)) {
+	if (!wire::finalize_l4_cksum_v6(m, *s6, d6, proto, ol) ||
+	    !wire::push_ipv6(m, *s6, d6, proto, _stack.config().hop_limit)) {
 		return -ENOBUFS;
 	}
 	return 0;

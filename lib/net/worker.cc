@@ -19,6 +19,8 @@ namespace {
 constexpr uint64_t age_interval_ns = 100'000'000;
 constexpr unsigned event_ring_size = 1024;
 constexpr unsigned app_tx_ring_size = 4096;
+constexpr unsigned tcp_kick_ring_size = 16384; // kicks are deduplicated per socket
+constexpr unsigned steer_ring_size = 1024;
 
 // Times one pipeline stage in TSC cycles, for cycles per packet.
 class stage_timer {
@@ -52,6 +54,14 @@ worker::~worker() {
 		_tx[i].n = 0;
 	}
 	rte_ring_free(_events);
+	rte_ring_free(_tcp_kicks);
+	if (_steered) {
+		rte_mbuf *m;
+		while (rte_ring_dequeue(_steered, reinterpret_cast<void **>(&m)) == 0) {
+			rte_pktmbuf_free(m);
+		}
+		rte_ring_free(_steered);
+	}
 	if (_app_tx) {
 		rte_mbuf *m;
 		while (rte_ring_dequeue(_app_tx, reinterpret_cast<void **>(&m)) == 0) {
@@ -81,6 +91,15 @@ result<void> worker::init() {
 	    rte_ring_create((base + "_tx").c_str(), app_tx_ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (!_app_tx) {
 		return make_error(-rte_errno, "cannot create the socket transmit ring: " +
+		                                  std::string(rte_strerror(rte_errno)) +
+		                                  " (raise --mem)");
+	}
+	_tcp_kicks = rte_ring_create((base + "_kick").c_str(), tcp_kick_ring_size, SOCKET_ID_ANY,
+	                             RING_F_SC_DEQ);
+	_steered = rte_ring_create((base + "_steer").c_str(), steer_ring_size, SOCKET_ID_ANY,
+	                           RING_F_SC_DEQ);
+	if (!_tcp_kicks || !_steered) {
+		return make_error(-rte_errno, "cannot create the TCP rings: " +
 		                                  std::string(rte_strerror(rte_errno)) +
 		                                  " (raise --mem)");
 	}
@@ -115,6 +134,8 @@ void worker::poll() {
 	}
 	drain_events();
 	drain_app_tx();
+	drain_steered();
+	drain_tcp_kicks();
 	drain_loopback();
 	_timers->advance(_now_ns);
 	// Last, so that packets released by another core's neighbour event and

@@ -10,6 +10,8 @@
 #include "net/flow_key.h"
 #include "net/iface.h"
 #include "net/neighbor.h"
+#include "tcp/context.h"
+#include "tcp/segment.h"
 #include "time/clock.h"
 #include "time/timer_wheel.h"
 #include "wire/udp.h"
@@ -22,14 +24,33 @@
 #include <cstdint>
 #include <memory>
 
+namespace skiff::wire {
+class ipv4_view;
+class ipv6_view;
+} // namespace skiff::wire
+
 namespace skiff::net {
 
 class stack;
 class socket_layer;
 struct socket;
 struct udp_meta;
+struct tcp_sock;
 
 inline constexpr uint16_t burst_size = 32;
+
+/// The NIC's verdict on a received L4 checksum, or `software_ok` when it
+/// did not check.
+inline bool l4_checksum_ok(const rte_mbuf *m, bool software_ok) {
+	switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
+	case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
+		return true;
+	case RTE_MBUF_F_RX_L4_CKSUM_BAD:
+		return false;
+	default:
+		return software_ok;
+	}
+}
 inline constexpr uint16_t max_ifaces = 8;
 
 /// An ICMP or ICMPv6 echo reply that reached the stack (for ping clients).
@@ -115,6 +136,11 @@ public:
 	ssize_t udp_send_copy(const void *buf, size_t len, const any_addr &src, uint16_t src_port,
 	                      const any_addr &dst, uint16_t dst_port, bool on_lcore);
 
+	/// Ask this worker to serve a TCP socket it owns (new data to send,
+	/// room made to receive, connect, shutdown, close): any thread.
+	void tcp_kick(tcp_sock &ts);
+	const tcp::tcp_counters &tcp_counters() const { return _tcp_counters; }
+
 	/// Queue a neighbour event from another core (multi-producer safe).
 	void post(const neigh_event &ev);
 
@@ -155,11 +181,24 @@ private:
 	bool unreach_allowed();
 	int udp_build(rte_mbuf *m, const any_addr &src, uint16_t src_port, const any_addr &dst,
 	              uint16_t dst_port, bool offload);
+	int l4_finish(rte_mbuf *m, const any_addr &src, const any_addr &dst, uint8_t proto,
+	              bool offload);
 	void ip_output(rte_mbuf *m);
 	void drain_app_tx();
 	void loopback(uint16_t iface, rte_mbuf *m);
 	void drain_loopback();
 	void deliver_echo_reply(const any_addr &from, uint16_t id, uint16_t seq, wire::bytes data);
+
+	// Forwarding (forward.cc): `m` still starts at its Ethernet header.
+	// Each returns false, without touching `m`, when the destination is
+	// in fact an address of another of our interfaces.
+	bool ipv4_forward(uint16_t iface, rte_mbuf *m, const wire::ipv4_view &ip);
+	bool ipv6_forward(uint16_t iface, rte_mbuf *m, const wire::ipv6_view &ip);
+	template <typename Addr>
+	void forward_output(uint16_t iface, const Addr &next_hop, rte_mbuf *m);
+	void icmp4_error(uint16_t iface, rte_mbuf *m, uint8_t type, uint8_t code, uint32_t rest);
+	void icmp6_error(uint16_t iface, rte_mbuf *m, const wire::ipv6_view &ip, uint8_t type,
+	                 uint8_t code, uint32_t rest);
 
 	// Output.
 	void ipv4_output(rte_mbuf *m, ipv4_addr dst);
@@ -194,6 +233,29 @@ private:
 	void drain_events();
 	void drop(rte_mbuf *m, drop_reason r);
 
+	// TCP (tcp.cc, tcp_listen.cc).
+	void tcp4_input(uint16_t iface, rte_mbuf *m);
+	void tcp6_input(uint16_t iface, rte_mbuf *m);
+	template <typename Addr>
+	void tcp_input(uint16_t iface, rte_mbuf *m, const Addr &src, const Addr &dst,
+	               wire::bytes l4);
+	void tcp_listen_input(socket &listener, const flow_key &key, const tcp::segment &seg);
+	tcp_sock *tcp_spawn(socket &listener, const flow_key &key);
+	void tcp_service(tcp_sock &ts, uint32_t events);
+	void tcp_move_data(tcp_sock &ts, uint32_t &signal_events);
+	void tcp_output(tcp_sock &ts);
+	void tcp_finish(tcp_sock &ts);
+	bool tcp_send(const flow_key &key, const tcp::segment_out &s, const tcp_sock *ts);
+	void tcp_reset(const flow_key &key, const tcp::segment &seg);
+	void tcp_accepted(tcp_sock &ts);
+	void tcp_unlink_listener(tcp_sock &ts);
+	void link_owned(tcp_sock &ts);
+	void unlink_owned(tcp_sock &ts);
+	void tcp_release_all();
+	void drain_tcp_kicks();
+	void drain_steered();
+	static void on_tcp_timer(timer *t, void *arg);
+
 	stack &_stack;
 	uint16_t _index;
 	rte_mempool *_pool;
@@ -206,6 +268,11 @@ private:
 	std::unique_ptr<neigh_cache<ipv6_addr>> _nd;
 	rte_ring *_events = nullptr;
 	rte_ring *_app_tx = nullptr; ///< datagrams from non-lcore threads (MP/SC)
+	rte_ring *_tcp_kicks = nullptr; ///< tcp_sock * that applications kicked (MP/SC)
+	rte_ring *_steered = nullptr;   ///< segments of our connections from other cores (MP/SC)
+	tcp::context _tcp;
+	tcp::tcp_counters _tcp_counters;
+	tcp_sock *_owned = nullptr; ///< connections this core owns (a list through tcp_sock)
 	socket_layer *_sockets = nullptr;
 	rte_rcu_qsbr *_qsbr = nullptr;
 	uint64_t _unreach_tokens = 0;

@@ -53,7 +53,8 @@ result<rte_mempool *> make_pool(const char *name, unsigned n_mbufs, uint16_t dat
 	return mp;
 }
 
-result<std::unique_ptr<runtime>> runtime::start(const options &opts, const char *prog) {
+result<std::unique_ptr<runtime>> runtime::start(const options &opts, const char *prog,
+                                                const net::stack_config &stack_cfg) {
 	if (opts.ports.empty()) { // before the EAL, so the error stands alone
 		return make_error(-EINVAL,
 		                  "no --port given: add one, e.g. --port net_tap0,iface=sk0 "
@@ -75,7 +76,7 @@ result<std::unique_ptr<runtime>> runtime::start(const options &opts, const char 
 	if (auto r = rt->open_ports(); !r) {
 		return r.err();
 	}
-	if (auto r = rt->configure_stack(); !r) {
+	if (auto r = rt->configure_stack(stack_cfg); !r) {
 		return r.err();
 	}
 	if (!opts.pcap.empty()) {
@@ -118,8 +119,8 @@ result<void> runtime::open_ports() {
 	return {};
 }
 
-result<void> runtime::configure_stack() {
-	net::stack_config cfg;
+result<void> runtime::configure_stack(const net::stack_config &base) {
+	net::stack_config cfg = base;
 	cfg.pool = _pool;
 	auto s = net::stack::create(cfg, *_clock);
 	if (!s) {

@@ -35,8 +35,11 @@ result<rte_mempool *> make_pool(const char *name, unsigned n_mbufs, uint16_t dat
 
 class runtime {
 public:
-	/// Everything up to, not including, the workers' first poll.
-	static result<std::unique_ptr<runtime>> start(const options &opts, const char *prog);
+	/// Everything up to, not including, the workers' first poll. `stack_cfg`
+	/// carries app-specific stack settings (e.g. forwarding); its pool is
+	/// set here.
+	static result<std::unique_ptr<runtime>> start(const options &opts, const char *prog,
+	                                              const net::stack_config &stack_cfg = {});
 	~runtime();
 
 	net::stack &stack() { return *_stack; }
@@ -55,7 +58,7 @@ public:
 private:
 	runtime() = default;
 	result<void> open_ports();
-	result<void> configure_stack();
+	result<void> configure_stack(const net::stack_config &base);
 	static int worker_main(void *arg);
 
 	options _opts;

@@ -4,6 +4,7 @@
 // the data plane bumps on every delivery.
 
 #include "shim/skiff.h"
+#include "net/tcp_sock.h"
 #include "shim/state.h"
 
 #include <cstdarg>
@@ -86,6 +87,70 @@ ssize_t receive(int fd, void *buf, size_t len, int flags, sockaddr *from, sockle
 	return rc;
 }
 
+// Retry `attempt` while it says -EAGAIN, sleeping on the socket's sequence
+// word in between, for a blocking socket and until `timeout_ns` (<= 0:
+// forever; then -EAGAIN, as Linux's SO_RCVTIMEO/SO_SNDTIMEO).
+template <typename F>
+ssize_t wait_for(net::socket &s, int flags, int64_t timeout_ns, F &&attempt) {
+	uint64_t deadline = timeout_ns <= 0 ? UINT64_MAX : monotonic_ns() + uint64_t(timeout_ns);
+	for (;;) {
+		uint32_t seen = s.seq.load(std::memory_order_acquire);
+		ssize_t rc = attempt();
+		if (rc != -EAGAIN || (flags & MSG_DONTWAIT) || nonblocking(s)) {
+			return rc;
+		}
+		if (g().now.load(std::memory_order_seq_cst) != phase::up) {
+			return -EBADF; // skiff_fini() is closing everything
+		}
+		if (int w = sleep_on(s.seq, s.sleepers, seen, deadline); w != 0) {
+			return w == -ETIMEDOUT ? -EAGAIN : w;
+		}
+	}
+}
+
+// A blocking send on a stream takes everything (or fails); a nonblocking
+// one takes what fits.
+ssize_t send_stream(int fd, net::socket &s, const void *buf, size_t len, int flags) {
+	net::socket_layer &layer = *g().layer;
+	const auto *p = static_cast<const uint8_t *>(buf);
+	size_t done = 0;
+	while (done < len || len == 0) {
+		ssize_t rc = wait_for(s, flags, s.sndtimeo_ns, [&] {
+			return layer.sendto(fd, p + done, len - done, 0, nullptr, 0);
+		});
+		if (rc < 0) {
+			return done > 0 ? ssize_t(done) : rc;
+		}
+		done += size_t(rc);
+		if (len == 0 || (flags & MSG_DONTWAIT) || nonblocking(s)) {
+			break;
+		}
+	}
+	return ssize_t(done);
+}
+
+// connect() on a stream: the handshake runs on the connection's core;
+// a blocking caller waits for its outcome.
+int connect_stream(int fd, net::socket &s, int rc) {
+	if (rc != -EINPROGRESS || nonblocking(s)) {
+		return rc;
+	}
+	net::tcp_sock &ts = *s.tcp;
+	return int(wait_for(s, 0, s.sndtimeo_ns, [&]() -> ssize_t {
+		if (ts.established_once.load(std::memory_order_acquire)) {
+			return 0;
+		}
+		if (int err = s.so_error.load(std::memory_order_acquire); err != 0) {
+			return -s.so_error.exchange(0);
+		}
+		if (ts.finished_once.load(std::memory_order_acquire)) {
+			return -ECONNREFUSED;
+		}
+		(void)fd;
+		return -EAGAIN;
+	}));
+}
+
 } // namespace
 
 int close_socket(int fd) {
@@ -125,35 +190,35 @@ extern "C" int skiff_bind(int fd, const struct sockaddr *addr, socklen_t len) {
 	return posix(c ? g().layer->bind(fd, addr, len) : -EBADF);
 }
 
-namespace {
+extern "C" int skiff_listen(int fd, int backlog) {
+	call c;
+	return posix(c ? g().layer->listen(fd, backlog) : -EBADF);
+}
 
-// listen() and accept() are for stream sockets, which come with TCP.
-int stream_only(int fd) {
+extern "C" int skiff_accept(int fd, struct sockaddr *addr, socklen_t *len) {
 	call c;
 	net::socket *s = c ? g().layer->get(fd) : nullptr;
 	if (!s) {
 		return posix(-EBADF);
 	}
+	ssize_t rc = wait_for(*s, 0, s->rcvtimeo_ns,
+	                      [&]() -> ssize_t { return g().layer->accept(fd, addr, len); });
 	net::socket_layer::put(s);
-	return posix(-EOPNOTSUPP);
-}
-
-} // namespace
-
-extern "C" int skiff_listen(int fd, int backlog) {
-	(void)backlog;
-	return stream_only(fd);
-}
-
-extern "C" int skiff_accept(int fd, struct sockaddr *addr, socklen_t *len) {
-	(void)addr;
-	(void)len;
-	return stream_only(fd);
+	return posix(int(rc));
 }
 
 extern "C" int skiff_connect(int fd, const struct sockaddr *addr, socklen_t len) {
 	call c;
-	return posix(c ? g().layer->connect(fd, addr, len) : -EBADF);
+	net::socket *s = c ? g().layer->get(fd) : nullptr;
+	if (!s) {
+		return posix(-EBADF);
+	}
+	int rc = g().layer->connect(fd, addr, len);
+	if (s->tcp) {
+		rc = connect_stream(fd, *s, rc);
+	}
+	net::socket_layer::put(s);
+	return posix(rc);
 }
 
 extern "C" ssize_t skiff_sendto(int fd, const void *buf, size_t len, int flags,
@@ -165,7 +230,14 @@ extern "C" ssize_t skiff_sendto(int fd, const void *buf, size_t len, int flags,
 	if (!buf && len) {
 		return posix<ssize_t>(-EFAULT);
 	}
-	return posix(g().layer->sendto(fd, buf, len, flags, to, tolen));
+	net::socket *s = g().layer->get(fd);
+	if (!s) {
+		return posix<ssize_t>(-EBADF);
+	}
+	ssize_t rc = s->tcp ? send_stream(fd, *s, buf, len, flags)
+	                    : g().layer->sendto(fd, buf, len, flags, to, tolen);
+	net::socket_layer::put(s);
+	return posix(rc);
 }
 
 extern "C" ssize_t skiff_send(int fd, const void *buf, size_t len, int flags) {

@@ -4,7 +4,10 @@
 //    table sizes, random destinations that all hit a route;
 //  - the whole receive path of a worker: a burst of 32 frames through
 //    worker::input() + flush() to a net_null port, for ICMP and ICMPv6 echo
-//    requests answered in place, and for frames dropped at classify.
+//    requests answered in place, and for frames dropped at classify;
+//  - the forwarding path (skiff-fwd's): 64-byte IPv4 and 78-byte IPv6 UDP
+//    frames in on one net_null port, routed through a gateway, TTL / hop
+//    limit decremented, MACs rewritten, out on another net_null port.
 //
 // Run: build/perf/net/bench-net --benchmark_min_time=0.2
 
@@ -220,6 +223,7 @@ struct pipeline {
 	std::unique_ptr<skiff::net::stack> st;
 	skiff::net::worker *w = nullptr;
 	std::vector<uint8_t> echo4, echo6, alien; ///< frame templates
+	std::vector<uint8_t> fwd4, fwd6;          ///< for the router
 };
 
 rte_mbuf *alloc_or_die(rte_mempool *pool) {
@@ -313,17 +317,17 @@ rte_mbuf *make_neigh_solicit(rte_mempool *pool) {
 	return m;
 }
 
-uint16_t start_null_port(rte_mempool *pool) {
+uint16_t start_null_port(rte_mempool *pool, const char *name = "net_null0") {
 	uint16_t port;
-	if (rte_eth_dev_get_port_by_name("net_null0", &port) != 0) {
-		die("net_null0 was not probed: is the net_null PMD installed?");
+	if (rte_eth_dev_get_port_by_name(name, &port) != 0) {
+		die(std::string(name) + " was not probed: is the net_null PMD installed?");
 	}
 	rte_eth_conf conf{};
 	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
 	    rte_eth_rx_queue_setup(port, 0, 64, SOCKET_ID_ANY, nullptr, pool) != 0 ||
 	    rte_eth_tx_queue_setup(port, 0, 64, SOCKET_ID_ANY, nullptr) != 0 ||
 	    rte_eth_dev_start(port) != 0) {
-		die(std::string("cannot start net_null0: ") + rte_strerror(rte_errno));
+		die(std::string("cannot start ") + name + ": " + rte_strerror(rte_errno));
 	}
 	return port;
 }
@@ -399,8 +403,8 @@ void fill(rte_mempool *pool, const std::vector<uint8_t> &frame, rte_mbuf **pkts,
 // and net_null freeing the mbufs back to the pool - not the allocation or
 // the copy. The frames are warm in cache (just written), as after a NIC's
 // DDIO write to the LLC, only closer.
-uint64_t run_bursts(benchmark::State &state, const std::vector<uint8_t> &frame) {
-	pipeline &p = the_pipeline();
+uint64_t run_bursts(benchmark::State &state, const std::vector<uint8_t> &frame,
+                    pipeline &p = the_pipeline(), uint16_t iface = 0) {
 	static rte_mbuf *pkts[bursts_per_round * burst];
 	const auto stages_before = p.w->counters().stages;
 	for (auto _ : state) {
@@ -408,7 +412,7 @@ uint64_t run_bursts(benchmark::State &state, const std::vector<uint8_t> &frame) 
 		fill(p.pool, frame, pkts, bursts_per_round * burst);
 		state.ResumeTiming();
 		for (unsigned b = 0; b < bursts_per_round; b++) {
-			p.w->input(0, &pkts[b * burst], burst);
+			p.w->input(iface, &pkts[b * burst], burst);
 			p.w->flush();
 		}
 	}
@@ -461,6 +465,102 @@ void rx_drop_wrong_mac(benchmark::State &state) {
 }
 BENCHMARK(rx_drop_wrong_mac);
 
+// ---- The forwarding path ----------------------------------------------------
+
+constexpr mac_addr fwd_mac_in{{0x02, 0x00, 0x00, 0x00, 0x01, 0x01}};
+constexpr mac_addr fwd_mac_out{{0x02, 0x00, 0x00, 0x00, 0x02, 0x01}};
+constexpr mac_addr sender_mac{{0x02, 0x00, 0x00, 0x00, 0x01, 0x09}};
+
+// A router over net_null1 (in, iface 0) and net_null2 (out, iface 1), with
+// routes to 198.19.0.0/16 and 2001:2:0:99::/64 through 198.18.2.9 /
+// 2001:2:0:2::9, pinned as static neighbours as skiff-fwd's --neigh does.
+pipeline &the_router() {
+	static pipeline *p = nullptr;
+	if (p) {
+		return *p;
+	}
+	p = new pipeline;
+	p->pool = the_pipeline().pool;
+	uint16_t in = start_null_port(p->pool, "net_null1");
+	uint16_t out = start_null_port(p->pool, "net_null2");
+	skiff::net::stack_config cfg;
+	cfg.name = "bench_fwd";
+	cfg.pool = p->pool;
+	cfg.forwarding = true;
+	auto st = skiff::net::stack::create(cfg, p->clk);
+	if (!st) {
+		die(st.err().message);
+	}
+	p->st = std::move(*st);
+	if (auto r = p->st->add_iface(in, 1, fwd_mac_in, 1500, {}); !r) {
+		die(r.err().message);
+	}
+	if (auto r = p->st->add_iface(out, 1, fwd_mac_out, 1500, {}); !r) {
+		die(r.err().message);
+	}
+	for (const char *a :
+	     {"198.18.1.1/24@0", "2001:2:0:1::1/64@0", "198.18.2.1/24@1", "2001:2:0:2::1/64@1"}) {
+		must(p->st->add_address(a));
+	}
+	must(p->st->add_route("198.19.0.0/16,198.18.2.9"));
+	must(p->st->add_route("2001:2:0:99::/64,2001:2:0:2::9"));
+	must(p->st->add_static_neighbour("198.18.2.9,02:00:00:00:02:09"));
+	must(p->st->add_static_neighbour("2001:2:0:2::9,02:00:00:00:02:09"));
+	auto w = p->st->add_worker();
+	if (!w) {
+		die(w.err().message);
+	}
+	p->w = *w;
+
+	// 64 bytes on the wire (60 + FCS): Ethernet, IPv4, UDP, 18 bytes.
+	rte_mbuf *m = alloc_or_die(p->pool);
+	uint8_t data[18] = {};
+	ipv4_addr src4 = ipv4_addr::from_octets(198, 18, 1, 9);
+	ipv4_addr dst4 = ipv4_addr::from_octets(198, 19, 7, 7);
+	if (!skiff::wire::append_bytes(m, {data, sizeof(data)}) ||
+	    !skiff::wire::push_udp(m, 1024, 1024) ||
+	    !skiff::wire::finalize_l4_cksum_v4(m, src4, dst4, IPPROTO_UDP, {}) ||
+	    !skiff::wire::push_ipv4(m, src4, dst4, IPPROTO_UDP, 64, {}) ||
+	    !skiff::wire::push_eth(m, fwd_mac_in, sender_mac, RTE_ETHER_TYPE_IPV4)) {
+		die("cannot build the IPv4 frame");
+	}
+	p->fwd4 = bytes_of(m);
+	// 78 bytes: Ethernet, IPv6, UDP, 16 bytes.
+	m = alloc_or_die(p->pool);
+	ipv6_addr src6 = *ipv6_addr::parse("2001:2:0:1::9");
+	ipv6_addr dst6 = *ipv6_addr::parse("2001:2:0:99::7");
+	if (!skiff::wire::append_bytes(m, {data, 16}) || !skiff::wire::push_udp(m, 1024, 1024) ||
+	    !skiff::wire::finalize_l4_cksum_v6(m, src6, dst6, IPPROTO_UDP, {}) ||
+	    !skiff::wire::push_ipv6(m, src6, dst6, IPPROTO_UDP, 64) ||
+	    !skiff::wire::push_eth(m, fwd_mac_in, sender_mac, RTE_ETHER_TYPE_IPV6)) {
+		die("cannot build the IPv6 frame");
+	}
+	p->fwd6 = bytes_of(m);
+	return *p;
+}
+
+// Every frame routed and transmitted, nothing dropped.
+void forward(benchmark::State &state, const std::vector<uint8_t> &frame) {
+	pipeline &p = the_router();
+	const skiff::net::core_counters &c = p.w->counters();
+	uint64_t tx = c.tx_packets, fwd = c.forwarded, drops = c.total_drops();
+	uint64_t frames = run_bursts(state, frame, p, 0);
+	if (c.tx_packets - tx != frames || c.forwarded - fwd != frames ||
+	    c.total_drops() != drops) {
+		state.SkipWithError("not every frame was forwarded");
+	}
+}
+
+void fwd_ipv4(benchmark::State &state) {
+	forward(state, the_router().fwd4);
+}
+BENCHMARK(fwd_ipv4);
+
+void fwd_ipv6(benchmark::State &state) {
+	forward(state, the_router().fwd6);
+}
+BENCHMARK(fwd_ipv6);
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -475,6 +575,8 @@ int main(int argc, char **argv) {
 	                          "0",
 	                          prefix.c_str(),
 	                          "--vdev=net_null0,no-rx=1",
+	                          "--vdev=net_null1,no-rx=1",
+	                          "--vdev=net_null2,no-rx=1",
 	                          "--log-level=lib.*:error",
 	                          "--log-level=pmd.*:error"};
 	int eal_argc = int(sizeof(eal_argv) / sizeof(eal_argv[0]));
