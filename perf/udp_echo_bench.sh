@@ -67,17 +67,32 @@ else
 fi
 
 echo "udp_echo_bench: $size-byte datagrams, window $window, $secs s each; load average:$(cut -d' ' -f1-3 /proc/loadavg | sed 's/^/ /')"
+# A side that fails (for example, every datagram of the window lost while a
+# busy machine deschedules an lcore) still shows its output and its RESULT
+# line, then one "udp_echo_bench: IMPL failed with status N" line, and the
+# script exits 1 at the end.
+failed=0
 run_skiff() {
+	rc=0
 	skiff_out=$("$echo_bin" --client --lcores "$lcores" --duration "$secs" --window "$window" \
-		--size "$size" $ipv6 --log-level warn)
+		--size "$size" $ipv6 --log-level warn) || rc=$?
 	echo
 	echo "$skiff_out"
+	if [ "$rc" -ne 0 ]; then
+		echo "udp_echo_bench: skiff failed with status $rc" >&2
+		failed=1
+	fi
 }
 run_kernel() {
+	rc=0
 	kernel_out=$("$kernel_bin" --duration "$secs" --window "$window" --size "$size" $ipv6 $busy \
-		--server-cpu "$server_cpu" --client-cpu "$client_cpu")
+		--server-cpu "$server_cpu" --client-cpu "$client_cpu") || rc=$?
 	echo
 	echo "$kernel_out"
+	if [ "$rc" -ne 0 ]; then
+		echo "udp_echo_bench: kernel failed with status $rc" >&2
+		failed=1
+	fi
 }
 if [ -n "$kernel_first" ]; then
 	run_kernel
@@ -116,3 +131,4 @@ echo
 		row("round trip max (us)", "max_us", ".1f")
 		row("lost", "lost", "d")
 	}'
+exit "$failed"

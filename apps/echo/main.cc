@@ -17,9 +17,23 @@
 // hugepages.
 //
 //   skiff-echo --client --lcores 0-1 --duration 5 --window 32 --size 64
+//
+// TCP (--tcp): the server echoes TCP on --port-num, accepting on every
+// lcore. The client mode measures TCP between the two in-process stacks
+// (tcp_echo.h, tcp_mode.h): --tcp rr (--conns persistent connections, one
+// --size message outstanding on each: transactions/s and round trips),
+// --tcp crr (connect, one exchange, close: connections/s), --tcp bulk (one
+// connection carries --bytes of a pattern that the server checks: Gbit/s
+// and intact delivery) and --tcp idle (--conns idle connections: heap bytes
+// per connection). Each side's application runs on its stack's lcore
+// between polls, on the nonblocking socket-layer calls.
+//
+//   skiff-echo --client --tcp rr --lcores 0-1 --duration 5 --size 64
+//   skiff-echo --client --tcp bulk --bytes 8388608 --wire "loss=1,seed=1"
 
 #include "echo_stats.h"
 #include "runtime/runtime.h"
+#include "tcp_mode.h"
 
 #include "net/report.h"
 #include "net/worker.h"
@@ -29,9 +43,12 @@
 #include <rte_eth_ring.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <spdlog/spdlog.h>
+
+#include <malloc.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -127,6 +144,28 @@ int run_server(const skiff::options &opts, uint16_t port) {
 	return rc;
 }
 
+// The TCP echo server runs on the main lcore between its worker's polls;
+// the listener accepts on every lcore and each connection lives on its own.
+void tcp_server_tick(skiff::app::runtime &, void *ctx) {
+	static_cast<skiff::echo::tcp_server *>(ctx)->step();
+}
+
+int run_tcp_server(const skiff::options &opts, uint16_t port) {
+	auto rt = skiff::app::runtime::start(opts, prog);
+	if (!rt) {
+		return skiff::report_startup_error(prog, rt.err());
+	}
+	skiff::echo::tcp_server srv((*rt)->sockets(), false);
+	if (auto r = srv.listen(port, 0); !r) {
+		return skiff::report_startup_error(prog, r.err());
+	}
+	spdlog::info("echoing TCP port {} on {} lcore(s), IPv4 and IPv6", port,
+	             (*rt)->env().lcores().size());
+	int rc = (*rt)->run(tcp_server_tick, &srv);
+	srv.close_all();
+	return rc;
+}
+
 // ---- Client ---------------------------------------------------------------------
 
 struct client_config {
@@ -138,6 +177,9 @@ struct client_config {
 	std::string wire;   ///< net_wire impairments; empty: a plain ring pair
 	bool ipv6 = false;
 	uint16_t server_port = 7;
+	std::optional<skiff::echo::tcp_mode> tcp; ///< TCP instead of UDP
+	skiff::echo::tcp_client_config tcp_cfg;
+	double msl_ms = -1; ///< TCP MSL; < 0: the stack's default (crr: 50 ms)
 };
 
 /// The head of every datagram's payload; the rest is zeros.
@@ -324,6 +366,24 @@ private:
 
 // ---- The in-process setup ----------------------------------------------------------
 
+/// Bytes allocated from DPDK's heaps, over every NUMA socket.
+size_t rte_heap_in_use() {
+	size_t total = 0;
+	for (unsigned i = 0; i < rte_socket_count(); i++) {
+		rte_malloc_socket_stats st{};
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0) {
+			total += st.heap_allocsz_bytes;
+		}
+	}
+	return total;
+}
+
+/// Bytes in use in the C++ heap (every arena, and the mmap'ed blocks).
+size_t heap_in_use() {
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+}
+
 /// One machine of the pair: a port on the cable, a stack with one worker,
 /// and its socket layer.
 struct side {
@@ -333,6 +393,7 @@ struct side {
 	std::optional<skiff::port> port;
 	std::unique_ptr<skiff::net::stack> stack;
 	std::unique_ptr<skiff::net::socket_layer> sockets;
+	size_t socket_rte_bytes = 0; ///< DPDK heap the socket layer took (its tables)
 
 	~side() {
 		sockets.reset(); // before the stack: it detaches from the workers
@@ -380,7 +441,8 @@ result<void> make_cable(side &server, side &client, rte_mempool *pool, uint32_t 
 	return open_ports(server, client, pool, "net_ring_echo_srv", "net_ring_echo_cli");
 }
 
-result<void> make_stack(side &s, rte_mempool *pool, const skiff::clock &clk) {
+result<void> make_stack(side &s, rte_mempool *pool, const skiff::clock &clk,
+                        const skiff::net::socket_config &scfg) {
 	skiff::net::stack_config cfg;
 	cfg.name = s.name;
 	cfg.pool = pool;
@@ -403,7 +465,9 @@ result<void> make_stack(side &s, rte_mempool *pool, const skiff::clock &clk) {
 	if (auto w = s.stack->add_worker(); !w) {
 		return w.err();
 	}
-	auto sl = skiff::net::socket_layer::create(*s.stack, skiff::net::socket_config{});
+	size_t before = rte_heap_in_use();
+	auto sl = skiff::net::socket_layer::create(*s.stack, scfg);
+	s.socket_rte_bytes = rte_heap_in_use() - before;
 	if (!sl) {
 		return sl.err();
 	}
@@ -480,6 +544,22 @@ void drive(const skiff::env &e, side &server, echo_client &client, worker &cw) {
 	cw.go_offline();
 }
 
+result<void> check_tcp_options(const client_config &cfg) {
+	const auto &t = cfg.tcp_cfg;
+	if (t.size == 0 || t.size > skiff::echo::tcp_chunk) {
+		return make_error(-EINVAL, "--size must be 1.." +
+		                               std::to_string(skiff::echo::tcp_chunk) +
+		                               " bytes with --tcp");
+	}
+	if (t.conns == 0 || t.conns > 30000) {
+		return make_error(-EINVAL, "--conns must be 1..30000");
+	}
+	if (t.bytes == 0) {
+		return make_error(-EINVAL, "--bytes must be at least 1");
+	}
+	return {};
+}
+
 result<void> check_client_options(const skiff::options &opts, const client_config &cfg) {
 	if (!opts.ports.empty() || !opts.addrs.empty() || !opts.gateways.empty()) {
 		return make_error(-EINVAL, "--client builds its own virtual link: drop --port, "
@@ -489,6 +569,9 @@ result<void> check_client_options(const skiff::options &opts, const client_confi
 	if (lcores && lcores->size() > 2) {
 		return make_error(-EINVAL, "--client uses one or two lcores: give --lcores 0-1 "
 		                           "(server, client) or --lcores 0");
+	}
+	if (cfg.tcp) {
+		return check_tcp_options(cfg);
 	}
 	size_t max_size = cfg.ipv6 ? 1500 - 40 - 8 : 1500 - 20 - 8;
 	if (cfg.size < sizeof(probe) || cfg.size > max_size) {
@@ -505,6 +588,200 @@ result<void> check_client_options(const skiff::options &opts, const client_confi
 	return {};
 }
 
+// ---- TCP in the in-process setup ---------------------------------------------------
+
+using skiff::echo::tcp_mode;
+
+struct tcp_run {
+	skiff::echo::tcp_client *client;
+	worker *w;
+	std::atomic<bool> done{false};
+};
+
+int tcp_client_lcore(void *arg) {
+	auto *run = static_cast<tcp_run *>(arg);
+	run->client->start();
+	while (run->client->step() && !skiff::env::stop_requested()) {
+		run->w->poll();
+	}
+	run->w->flush();
+	run->done.store(true, std::memory_order_release);
+	return 0;
+}
+
+// Server stack and server application on the main lcore, client stack and
+// client on the second; or all four on one lcore.
+void drive_tcp(const skiff::env &e, worker &sw, skiff::echo::tcp_server &srv,
+               skiff::echo::tcp_client &cl, worker &cw) {
+	tcp_run run{&cl, &cw};
+	if (e.lcores().size() == 1) {
+		cl.start();
+		while (cl.step() && !skiff::env::stop_requested()) {
+			sw.poll();
+			srv.step();
+			cw.poll();
+		}
+	} else if (rte_eal_remote_launch(tcp_client_lcore, &run, e.lcores()[1]) == 0) {
+		while (!run.done.load(std::memory_order_acquire)) {
+			sw.poll();
+			srv.step();
+		}
+		rte_eal_wait_lcore(e.lcores()[1]);
+	} else {
+		spdlog::error("cannot start the client on lcore {}", e.lcores()[1]);
+	}
+}
+
+// After the run: close both ends and let the FINs cross for a moment (the
+// client lcore is done, so this thread may poll both workers).
+void wind_down(worker &sw, skiff::echo::tcp_server &srv, skiff::echo::tcp_client &cl, worker &cw) {
+	cl.close_all();
+	srv.close_all();
+	uint64_t until = rte_rdtsc() + rte_get_tsc_hz() / 10;
+	while (rte_rdtsc() < until) {
+		sw.poll();
+		cw.poll();
+	}
+	sw.go_offline();
+	cw.go_offline();
+}
+
+/// SO_RCVBUF/SO_SNDBUF as the socket layer turns them into buffer sizes
+/// (doubled, as Linux), and the bytes one connection allocates for them:
+/// the two SPSC rings to the application (half each) and the
+/// connection's own send and receive rings.
+double buffer_bytes(uint32_t bufsize) {
+	double b = bufsize ? 2.0 * std::max<uint32_t>(bufsize, 1024) : 212992.0;
+	return 2 * std::max(b / 2, 4096.0) + 2 * b;
+}
+
+/// idle: heap bytes per connection end, buffers taken out, plus one slot
+/// of the preallocated connection table.
+void measure_idle(skiff::echo::tcp_run_result &r, size_t heap_before, const side &client,
+                  const skiff::net::socket_config &scfg, uint32_t bufsize) {
+	double ends = 2.0 * r.conns;
+	double heap = double(heap_in_use() - heap_before) / ends;
+	double slots = 2.0 * scfg.max_sockets + double(scfg.max_sockets + scfg.max_tcp);
+	double slot = double(client.socket_rte_bytes) / slots;
+	r.bytes_per_conn = heap - buffer_bytes(bufsize) + slot;
+	r.buffer_bytes = buffer_bytes(0);
+	r.method = "heap_delta_minus_buffers_plus_table_slot";
+	std::printf("skiff-echo: heap %.0f bytes per connection end, of which buffers %.0f "
+	            "(SO_RCVBUF/SO_SNDBUF %u); connection table %.0f bytes per slot, "
+	            "preallocated; sizeof(socket) %zu + sizeof(tcp_sock) %zu = %zu\n",
+	            heap, buffer_bytes(bufsize), bufsize, slot, sizeof(skiff::net::socket),
+	            sizeof(skiff::net::tcp_sock),
+	            sizeof(skiff::net::socket) + sizeof(skiff::net::tcp_sock));
+}
+
+skiff::net::socket_config tcp_socket_config(const client_config &cfg) {
+	skiff::net::socket_config scfg;
+	double msl_ms = cfg.msl_ms;
+	if (msl_ms < 0 && *cfg.tcp == tcp_mode::crr) {
+		// The client closes first, so each connection leaves a TIME_WAIT
+		// behind on a port of its own; Linux recycles those on loopback
+		// (tcp_tw_reuse=2), skiff does not, so a short MSL keeps the
+		// ephemeral ports from running out.
+		msl_ms = 50;
+	}
+	if (msl_ms >= 0) {
+		scfg.tcp.msl_us = uint64_t(msl_ms * 1000);
+	}
+	if (*cfg.tcp == tcp_mode::idle) {
+		scfg.max_sockets = std::max<uint32_t>(scfg.max_sockets, cfg.tcp_cfg.conns + 64);
+	}
+	return scfg;
+}
+
+void print_tcp_counters(const side &server, const side &client) {
+	using skiff::tcp::tcp_event;
+	for (const side *s : {&server, &client}) {
+		const auto &c = s->stack->worker_at(0).tcp_counters();
+		uint64_t drops = 0;
+		for (uint64_t d : c.drops) {
+			drops += d;
+		}
+		std::printf(
+		    "skiff-echo: %s tcp: %lu segments in, %lu out, %lu retransmitted (%lu fast, "
+		    "%lu timeouts), %lu out of order, %lu dropped; stack drops %lu\n",
+		    s->name, c.counted(tcp_event::segs_in), c.counted(tcp_event::segs_out),
+		    c.counted(tcp_event::retransmits), c.counted(tcp_event::fast_retransmits),
+		    c.counted(tcp_event::rto_expired), c.counted(tcp_event::ooo_segments), drops,
+		    s->stack->totals().total_drops());
+	}
+}
+
+uint64_t retransmits(const side &s) {
+	return s.stack->worker_at(0).tcp_counters().counted(skiff::tcp::tcp_event::retransmits);
+}
+
+int tcp_exit_code(const skiff::echo::tcp_run_result &r, bool all_up) {
+	switch (r.mode) {
+	case tcp_mode::rr:
+	case tcp_mode::crr:
+		return r.transactions > 0 ? 0 : 1;
+	case tcp_mode::bulk:
+		return intact(r) ? 0 : 1;
+	case tcp_mode::idle:
+		return all_up ? 0 : 1;
+	}
+	return 1;
+}
+
+int run_tcp_client(const skiff::env &e, rte_mempool *pool, const skiff::clock &clk,
+                   const client_config &cfg) {
+	skiff::net::socket_config scfg = tcp_socket_config(cfg);
+	side server{"srv", "198.18.0.1/24", "2001:2::1/64", {}, {}, {}, 0};
+	side client{"cli", "198.18.0.2/24", "2001:2::2/64", {}, {}, {}, 0};
+	// Rings deep enough for a window of full-sized segments each way.
+	result<void> r = cfg.wire.empty() ? make_cable(server, client, pool, 2048)
+	                                  : make_wire(server, client, pool, cfg.wire);
+	for (side *s : {&server, &client}) {
+		if (r) {
+			r = make_stack(*s, pool, clk, scfg);
+		}
+	}
+	if (!r) {
+		return skiff::report_startup_error(prog, r.err());
+	}
+	const auto &tc = cfg.tcp_cfg;
+	skiff::echo::tcp_server srv(*server.sockets, tc.mode == tcp_mode::bulk);
+	if (auto l = srv.listen(cfg.server_port, tc.bufsize); !l) {
+		return skiff::report_startup_error(prog, l.err());
+	}
+	any_addr to = *skiff::net::parse_addr(cfg.ipv6 ? "2001:2::1" : "198.18.0.1");
+	skiff::echo::tcp_client cl(tc, *client.sockets, to);
+	cl.set_peer_accepted(&srv.accepted_counter());
+	srv.reserve(tc.conns);
+	std::printf("skiff-echo: tcp %s; server stack on lcore %u, client stack on lcore %u, "
+	            "joined by %s\n",
+	            skiff::echo::tcp_mode_name(tc.mode), e.lcores()[0], e.lcores().back(),
+	            cfg.wire.empty() ? "a ring pair" : ("net_wire (" + cfg.wire + ")").c_str());
+	size_t heap_before = heap_in_use();
+	worker &sw = server.stack->worker_at(0), &cw = client.stack->worker_at(0);
+	drive_tcp(e, sw, srv, cl, cw);
+	skiff::echo::tcp_run_result res = cl.result();
+	bool all_up = cl.all_established() && srv.accepted() >= tc.conns;
+	if (tc.mode == tcp_mode::idle) {
+		measure_idle(res, heap_before, client, scfg, tc.bufsize);
+	}
+	res.retransmits = retransmits(client) + retransmits(server);
+	res.errors += srv.errors();
+	wind_down(sw, srv, cl, cw);
+	if (tc.mode == tcp_mode::bulk) {
+		std::printf("skiff-echo: server saw %lu bytes, %lu mismatched\n",
+		            (unsigned long)srv.received(), (unsigned long)srv.mismatches());
+	}
+	print_tcp_counters(server, client);
+	if (spdlog::get_level() <= spdlog::level::debug) {
+		std::printf("server stack:\n%s\nclient stack:\n%s",
+		            skiff::net::format_stats(*server.stack).c_str(),
+		            skiff::net::format_stats(*client.stack).c_str());
+	}
+	skiff::echo::print_tcp_result(stdout, res);
+	return tcp_exit_code(res, all_up);
+}
+
 int run_client(skiff::options opts, client_config cfg) {
 	if (auto r = check_client_options(opts, cfg); !r) {
 		return skiff::report_startup_error(prog, r.err());
@@ -519,14 +796,19 @@ int run_client(skiff::options opts, client_config cfg) {
 		return skiff::report_startup_error(prog, pool.err());
 	}
 	int rc = 1;
+	if (cfg.tcp) {
+		rc = run_tcp_client(*e, *pool, clk, cfg);
+		rte_mempool_free(*pool);
+		return rc;
+	}
 	{
-		side server{"srv", "198.18.0.1/24", "2001:2::1/64", {}, {}, {}};
-		side client{"cli", "198.18.0.2/24", "2001:2::2/64", {}, {}, {}};
+		side server{"srv", "198.18.0.1/24", "2001:2::1/64", {}, {}, {}, 0};
+		side client{"cli", "198.18.0.2/24", "2001:2::2/64", {}, {}, {}, 0};
 		result<void> r = cfg.wire.empty() ? make_cable(server, client, *pool, cfg.window)
 		                                  : make_wire(server, client, *pool, cfg.wire);
 		for (side *s : {&server, &client}) {
 			if (r) {
-				r = make_stack(*s, *pool, clk);
+				r = make_stack(*s, *pool, clk, skiff::net::socket_config{});
 			}
 		}
 		auto fd = r ? open_echo_socket(*server.sockets, *server.stack, cfg.server_port)
@@ -588,19 +870,60 @@ int main(int argc, char **argv) {
 	app.add_option("--warmup", cfg.warmup, "Client: seconds before measuring")
 	    ->capture_default_str();
 	app.add_flag("--ipv6", cfg.ipv6, "Client: talk IPv6 instead of IPv4");
+	std::string tcp_mode;
+	app.add_option("--tcp", tcp_mode,
+	               "TCP instead of UDP. Server: give any mode. Client: rr (request/response "
+	               "on --conns persistent connections), crr (connect, exchange, close), bulk "
+	               "(--bytes on one connection, content checked), idle (--conns idle "
+	               "connections: memory each)")
+	    ->expected(0, 1);
+	app.add_option("--conns", cfg.tcp_cfg.conns, "Client, TCP: connections (rr, crr, idle)")
+	    ->capture_default_str();
+	app.add_option("--bytes", cfg.tcp_cfg.bytes, "Client, TCP bulk: bytes to send")
+	    ->capture_default_str();
+	app.add_option("--bufsize", cfg.tcp_cfg.bufsize,
+	               "Client, TCP: SO_RCVBUF and SO_SNDBUF on both ends (0: the defaults; "
+	               "idle: 4096 unless given)");
+	app.add_option("--msl-ms", cfg.msl_ms,
+	               "Client, TCP: maximum segment lifetime, TIME_WAIT lasting twice that "
+	               "(default: the stack's 30 s; crr: 50 ms)");
+	app.add_option("--timeout", cfg.tcp_cfg.timeout,
+	               "Client, TCP bulk and idle: give up after this many seconds")
+	    ->capture_default_str();
 	app.add_option("--wire", cfg.wire,
 	               "Client: join the stacks with net_wire instead of a ring pair, with these "
 	               "impairments each way, e.g. 'loss=2,seed=7' (\"\" for none)");
 	if (auto rc = skiff::app::parse_cli(app, argc, argv)) {
 		return *rc;
 	}
+	if (app.count("--tcp") > 0) {
+		auto m = tcp_mode.empty() ? std::optional(skiff::echo::tcp_mode::rr)
+		                          : skiff::echo::parse_tcp_mode(tcp_mode);
+		if (!m) {
+			std::fprintf(stderr, "%s: --tcp takes rr, crr, bulk or idle (see --help)\n",
+			             prog);
+			return 1;
+		}
+		cfg.tcp = *m;
+		cfg.tcp_cfg.mode = *m;
+		cfg.tcp_cfg.size = cfg.size;
+		cfg.tcp_cfg.ipv6 = cfg.ipv6;
+		cfg.tcp_cfg.server_port = cfg.server_port;
+		cfg.tcp_cfg.warmup = cfg.warmup;
+		if (*m == skiff::echo::tcp_mode::idle && app.count("--bufsize") == 0) {
+			cfg.tcp_cfg.bufsize =
+			    4096; // the measurement excludes buffers: keep them small
+		}
+	}
 	if (!client) {
-		return run_server(opts, cfg.server_port);
+		return cfg.tcp ? run_tcp_server(opts, cfg.server_port)
+		               : run_server(opts, cfg.server_port);
 	}
 	if (app.count("--mem") == 0) {
 		opts.mem_mb = 512; // two stacks, each with a 64 MB rte_lpm table
 	}
 	cfg.duration = opts.duration > 0 ? opts.duration : 5;
+	cfg.tcp_cfg.duration = cfg.duration;
 	opts.duration = 0;
 	return run_client(opts, cfg);
 }

@@ -25,13 +25,13 @@
 #include <string.h>
 #include <time.h>
 
-enum { PORT = 4000, MAX_CLIENTS = 64, LINE_MAX_LEN = 64, CLIENT_TIMEOUT_S = 10 };
+enum { PORT = 4000, MAX_CLIENTS = 64, LINE_MAX_LEN = 64, CLIENT_TIMEOUT_S = 10, LINGER_S = 1 };
 
 // A TCP client: its request line is still coming in, or it was answered and
 // we wait for its FIN before closing.
 struct client {
-	int fd; // -1: a free slot
-	int answered;
+	int fd;       // -1: a free slot
+	int answered; // 1: answered and shut; 2: the client's FIN is in too (lingering)
 	size_t len;
 	char line[LINE_MAX_LEN];
 	time_t deadline;
@@ -39,6 +39,7 @@ struct client {
 
 static const char *reading = "42 C";
 static struct client clients[MAX_CLIENTS];
+static int ep = -1; // the epoll set
 
 // The answer to one request, without its line ending ("GET_TEMP\r\n" and
 // `echo GET_TEMP | nc -u`, which sends a newline too, are both GET_TEMP).
@@ -71,7 +72,7 @@ static int open_socket(int type) {
 	return fd;
 }
 
-static int watch(int ep, int fd) {
+static int watch(int fd) {
 	struct epoll_event ev = {.events = EPOLLIN, .data = {.fd = fd}};
 	return skiff_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
@@ -109,34 +110,45 @@ static void drop_client(struct client *c) {
 	c->fd = -1;
 }
 
+// Both sides are done: keep the socket a little longer, out of the epoll
+// set, so that the client's last ACK still finds it (and no reset can
+// overtake the answer), then expire_clients() closes it.
+static void linger(struct client *c) {
+	skiff_epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+	c->answered = 2;
+	c->deadline = time(NULL) + LINGER_S;
+}
+
 // Answer and shut our side: the reply is a few bytes, so one nonblocking
 // send takes it whole into an empty send buffer, and our FIN follows it.
-// The socket is closed once the client's FIN is in (serve_client), so that
-// nothing the client still sends meets a closed socket and a reset, which
-// could destroy the reply before the client has read it.
+// The socket stays open until the client's FIN is in (serve_client), so
+// that nothing the client still sends meets a closed socket and a reset,
+// which could destroy the reply before the client has read it.
 static void reply_and_shut(struct client *c, int peer_done) {
 	const char *reply = answer(c->line, c->len);
 	char out[LINE_MAX_LEN + 2];
 	int n = snprintf(out, sizeof(out), "%s\n", reply);
-	if (skiff_send(c->fd, out, (size_t)n, 0) != n || skiff_shutdown(c->fd, SHUT_WR) < 0 ||
-	    peer_done) {
+	if (skiff_send(c->fd, out, (size_t)n, 0) != n || skiff_shutdown(c->fd, SHUT_WR) < 0) {
 		drop_client(c);
 		return;
 	}
 	c->answered = 1;
 	c->deadline = time(NULL) + CLIENT_TIMEOUT_S;
+	if (peer_done) {
+		linger(c);
+	}
 }
 
 // Take new connections into free slots; with none free, the connection is
 // closed at once (the client sees its FIN and no answer).
-static void accept_clients(int ep, int listener) {
+static void accept_clients(int listener) {
 	for (;;) {
 		int fd = skiff_accept(listener, NULL, NULL);
 		if (fd < 0) {
 			return; // EAGAIN: no more waiting
 		}
 		struct client *c = find_client(-1);
-		if (!c || skiff_fcntl(fd, F_SETFL, O_NONBLOCK) < 0 || watch(ep, fd) < 0) {
+		if (!c || skiff_fcntl(fd, F_SETFL, O_NONBLOCK) < 0 || watch(fd) < 0) {
 			skiff_close(fd);
 			continue;
 		}
@@ -158,8 +170,12 @@ static void serve_client(struct client *c) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			return; // more to come
 		}
-		if (n < 0 || (n == 0 && c->answered)) {
-			drop_client(c); // the FIN after our answer, or a reset
+		if (n < 0) {
+			drop_client(c); // a reset
+			return;
+		}
+		if (n == 0 && c->answered) {
+			linger(c); // the FIN after our answer
 			return;
 		}
 		if (c->answered) {
@@ -172,15 +188,16 @@ static void serve_client(struct client *c) {
 		}
 		if (n == 0 || lf || c->len == sizeof(c->line)) {
 			reply_and_shut(c, n == 0);
-			if (c->fd < 0) {
+			if (c->fd < 0 || c->answered == 2) {
 				return;
 			}
 		}
 	}
 }
 
-// Clients that sent no full line in time are closed without an answer, and
-// answered ones that never sent their FIN are closed anyway.
+// Clients that sent no full line in time are closed without an answer,
+// answered ones that never sent their FIN are closed anyway, and lingering
+// ones are closed for good.
 static void expire_clients(void) {
 	time_t now = time(NULL);
 	for (int i = 0; i < MAX_CLIENTS; i++) {
@@ -200,9 +217,9 @@ int main(int argc, char **argv) {
 		clients[i].fd = -1;
 	}
 
-	int ep = skiff_epoll_create1(0);
+	ep = skiff_epoll_create1(0);
 	int udp = open_socket(SOCK_DGRAM);
-	if (ep < 0 || udp < 0 || watch(ep, udp) < 0) {
+	if (ep < 0 || udp < 0 || watch(udp) < 0) {
 		fprintf(stderr, "skiff-tempd: cannot serve UDP port %d: %s\n", PORT,
 		        strerror(errno));
 		skiff_fini();
@@ -210,7 +227,7 @@ int main(int argc, char **argv) {
 	}
 	// Without TCP in the stack, the UDP service goes on alone.
 	int tcp = open_socket(SOCK_STREAM);
-	if (tcp < 0 || watch(ep, tcp) < 0) {
+	if (tcp < 0 || watch(tcp) < 0) {
 		fprintf(stderr, "skiff-tempd: not serving TCP port %d: %s\n", PORT,
 		        strerror(errno));
 	}
@@ -229,7 +246,7 @@ int main(int argc, char **argv) {
 			if (fd == udp) {
 				serve_udp(udp);
 			} else if (fd == tcp) {
-				accept_clients(ep, tcp);
+				accept_clients(tcp);
 			} else if ((c = find_client(fd)) != NULL) {
 				serve_client(c);
 			}

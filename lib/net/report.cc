@@ -1,4 +1,5 @@
 #include "net/report.h"
+#include "net/worker.h"
 
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
@@ -21,6 +22,43 @@ void append(std::string &out, const char *fmt, auto... args) {
 	out += line;
 }
 
+// TCP's own counters (lib/tcp), summed over the cores.
+tcp::tcp_counters tcp_totals(const stack &s) {
+	tcp::tcp_counters t;
+	for (const auto &w : s.workers()) {
+		const tcp::tcp_counters &c = w->tcp_counters();
+		for (size_t i = 0; i < tcp::n_tcp_drops; i++) {
+			t.drops[i] += tcp::tcp_counters::peek(c.drops[i]);
+		}
+		for (size_t i = 0; i < tcp::n_tcp_events; i++) {
+			t.events[i] += tcp::tcp_counters::peek(c.events[i]);
+		}
+	}
+	return t;
+}
+
+void append_tcp(std::string &out, const stack &s) {
+	tcp::tcp_counters t = tcp_totals(s);
+	using tcp::tcp_event;
+	if (t.counted(tcp_event::segs_in) == 0 && t.counted(tcp_event::segs_out) == 0) {
+		return;
+	}
+	append(out,
+	       "tcp: %lu segs in, %lu out | opens %lu active, %lu passive, %lu established | "
+	       "%lu retransmits (%lu RTO, %lu fast) | resets %lu in, %lu out\n",
+	       t.counted(tcp_event::segs_in), t.counted(tcp_event::segs_out),
+	       t.counted(tcp_event::active_opens), t.counted(tcp_event::passive_opens),
+	       t.counted(tcp_event::established), t.counted(tcp_event::retransmits),
+	       t.counted(tcp_event::rto_expired), t.counted(tcp_event::fast_retransmits),
+	       t.counted(tcp_event::resets_received), t.counted(tcp_event::resets_sent));
+	for (size_t i = 0; i < tcp::n_tcp_drops; i++) {
+		if (t.drops[i]) {
+			append(out, "  drop %-24s %10lu  (%s)\n", tcp::tcp_drop_name(tcp::tcp_drop(i)),
+			       t.drops[i], tcp::tcp_drop_description(tcp::tcp_drop(i)));
+		}
+	}
+}
+
 } // namespace
 
 std::string format_stats(const stack &s) {
@@ -39,6 +77,7 @@ std::string format_stats(const stack &s) {
 		append(out, "forward: %lu forwarded | icmp errors: %lu sent\n", t.forwarded,
 		       t.icmp_errors_sent);
 	}
+	append_tcp(out, s);
 	for (const auto &w : s.workers()) {
 		const core_counters &c = w->counters();
 		append(out, "  core %u: rx %lu tx %lu dropped %lu polls %lu (busy %lu)\n",
@@ -83,10 +122,25 @@ int tel_stats(const char *, const char *, rte_tel_data *d) {
 	rte_tel_data_add_dict_u64(d, "echo_replies_received", t.echo_replies_received);
 	rte_tel_data_add_dict_u64(d, "udp_delivered", t.udp_delivered);
 	rte_tel_data_add_dict_u64(d, "udp_sent", t.udp_sent);
+	rte_tel_data_add_dict_u64(d, "tcp_sent", t.tcp_sent);
+	rte_tel_data_add_dict_u64(d, "tcp_steered", t.tcp_steered);
+	rte_tel_data_add_dict_u64(d, "tcp_cookies_sent", t.tcp_cookies_sent);
 	rte_tel_data_add_dict_u64(d, "unreachables_sent", t.unreachables_sent);
 	rte_tel_data_add_dict_u64(d, "unreachables_limited", t.unreachables_limited);
 	rte_tel_data_add_dict_u64(d, "forwarded", t.forwarded);
 	rte_tel_data_add_dict_u64(d, "icmp_errors_sent", t.icmp_errors_sent);
+	return 0;
+}
+
+int tel_tcp(const char *, const char *, rte_tel_data *d) {
+	tcp::tcp_counters t = tcp_totals(*g_stack.load(std::memory_order_acquire));
+	rte_tel_data_start_dict(d);
+	for (size_t i = 0; i < tcp::n_tcp_events; i++) {
+		rte_tel_data_add_dict_u64(d, tcp::tcp_event_name(tcp::tcp_event(i)), t.events[i]);
+	}
+	for (size_t i = 0; i < tcp::n_tcp_drops; i++) {
+		rte_tel_data_add_dict_u64(d, tcp::tcp_drop_name(tcp::tcp_drop(i)), t.drops[i]);
+	}
 	return 0;
 }
 
@@ -169,6 +223,8 @@ void register_telemetry(const stack &s) {
 	rte_telemetry_register_cmd("/skiff/stages", tel_stages,
 	                           "Pipeline stages with cycles per packet. No parameters");
 	rte_telemetry_register_cmd("/skiff/routes", tel_routes, "The route table. No parameters");
+	rte_telemetry_register_cmd("/skiff/tcp", tel_tcp,
+	                           "TCP events and drop reasons, summed over cores. No parameters");
 }
 
 } // namespace skiff::net

@@ -324,7 +324,9 @@ ssize_t socket_layer::stream_send(socket &s, const void *buf, size_t len) {
 	}
 	size_t n = ts.tx.push({static_cast<const uint8_t *>(buf), len});
 	if (n == 0) {
-		return -EAGAIN;
+		// Full, and the core cannot send because the mbuf pool is empty:
+		// say so, rather than let the caller wait without knowing why.
+		return ts.starved.load(std::memory_order_relaxed) ? -ENOBUFS : -EAGAIN;
 	}
 	tcp_request(ts, tcp_req::data);
 	return ssize_t(n);
@@ -383,7 +385,7 @@ void socket_layer::drain_accept_queue(tcp_sock &ts) {
 	while (rte_ring_dequeue(ts.accept_q, &p) == 0) {
 		auto *c = static_cast<socket *>(p);
 		ts.pending.fetch_sub(1, std::memory_order_relaxed);
-		tcp_request(*c->tcp, tcp_req::close);
+		tcp_request(*c->tcp, tcp_req::close | tcp_req::abort); // as Linux: RST
 		put(c);
 	}
 }

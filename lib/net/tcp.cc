@@ -214,6 +214,10 @@ void worker::drain_tcp_kicks() {
 		if (req & tcp_req::close) {
 			ts.app_gone = true;
 		}
+		if ((req & tcp_req::abort) && !ts.finished) {
+			ts.close_done = true;
+			ts.conn.abort();
+		}
 		if (req & tcp_req::shutdown) {
 			ts.shut_pending = true;
 		}
@@ -344,8 +348,11 @@ void worker::on_tcp_timer(timer *t, void *arg) {
 
 // Build and send one segment: payload (from the connection's send buffer),
 // TCP header with options, checksum, IP header; then route and resolve.
-bool worker::tcp_send(const flow_key &key, const tcp::segment_out &s, const tcp_sock *ts) {
+bool worker::tcp_send(const flow_key &key, const tcp::segment_out &s, tcp_sock *ts) {
 	rte_mbuf *m = alloc();
+	if (ts && ts->starved.load(std::memory_order_relaxed) != (m == nullptr)) {
+		ts->starved.store(m == nullptr, std::memory_order_relaxed); // send() says ENOBUFS
+	}
 	if (!m) {
 		return false; // counted; the connection retransmits later
 	}

@@ -35,6 +35,7 @@ constexpr uint32_t close = 0x04;    ///< close(): FIN, or RST with unread data
 constexpr uint32_t data = 0x08;     ///< bytes queued in tx, or room made in rx
 constexpr uint32_t info = 0x10;     ///< publish a tcp_info snapshot
 constexpr uint32_t options = 0x20;  ///< TCP_NODELAY / SO_KEEPALIVE changed
+constexpr uint32_t abort = 0x40;    ///< reset it (a listener closed before accepting it)
 } // namespace tcp_req
 
 struct tcp_sock {
@@ -65,6 +66,7 @@ struct tcp_sock {
 	std::atomic<bool> eof{false}; ///< the peer's FIN, after every byte now in rx
 	std::atomic<bool> established_once{false};
 	std::atomic<bool> finished_once{false}; ///< the core let go of the connection
+	std::atomic<bool> starved{false}; ///< its last segment found the mbuf pool empty
 
 	// A connection accepted by a listener, until accept() takes it.
 	socket *listener = nullptr; ///< the listener's socket (a counted reference)

@@ -245,7 +245,7 @@ private:
 	void tcp_move_data(tcp_sock &ts, uint32_t &signal_events);
 	void tcp_output(tcp_sock &ts);
 	void tcp_finish(tcp_sock &ts);
-	bool tcp_send(const flow_key &key, const tcp::segment_out &s, const tcp_sock *ts);
+	bool tcp_send(const flow_key &key, const tcp::segment_out &s, tcp_sock *ts);
 	void tcp_reset(const flow_key &key, const tcp::segment &seg);
 	void tcp_accepted(tcp_sock &ts);
 	void tcp_unlink_listener(tcp_sock &ts);

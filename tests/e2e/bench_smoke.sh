@@ -57,7 +57,11 @@ for name in ("udp-echo", "udp-echo-p50", "gen-txonly"):
         if r["status"] == "skipped" and r[side] is None:
             continue
         assert r[side]["median"] > 0, (name, side)
-        assert len(r[side]["samples"]) == reps, (name, side)
+        # A trial may fail on a loaded machine (an echo stalled past 1 s):
+        # it is counted, not hidden.
+        assert len(r[side]["samples"]) + r[side + "_failed_trials"] == reps, (name, side)
+        if r[side + "_failed_trials"]:
+            print("# %s: %d %s trial(s) failed" % (name, r[side + "_failed_trials"], side))
     if r["status"] == "ok":
         assert r["ratio"] > 0, name
 for name in ("tcp-rr", "tcp-crr", "tcp-bulk", "tcp-idle-mem"):

@@ -132,11 +132,16 @@ def main():
             ready, _, _ = select.select([pkt, tap], [], [], hold)
         except InterruptedError:
             continue
+        except OSError:
+            break
         if pkt in ready:
             for _ in range(64):
                 try:
                     frame, addr = pkt.recvfrom(MAX_FRAME)
                 except BlockingIOError:
+                    break
+                except OSError:  # skiff's tap went away: skiff stopped
+                    stop[0] = True
                     break
                 if addr[2] != PACKET_OUTGOING:  # not our own writes to the tap
                     to_kernel.push(frame)
@@ -145,6 +150,9 @@ def main():
                 try:
                     frame = os.read(tap, MAX_FRAME)
                 except BlockingIOError:
+                    break
+                except OSError:
+                    stop[0] = True
                     break
                 to_skiff.push(frame)
         to_kernel.flush(hold)

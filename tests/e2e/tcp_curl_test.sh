@@ -13,6 +13,7 @@ build=$1
 src=$2
 shift 2
 source "$src/tests/e2e/lib.sh"
+source "$src/tests/e2e/tcp_lib.sh"
 require_tap
 command -v curl >/dev/null || skip_all "needs curl (apt-get install curl)"
 command -v wget >/dev/null || skip_all "needs wget (apt-get install wget)"
@@ -20,18 +21,6 @@ command -v wget >/dev/null || skip_all "needs wget (apt-get install wget)"
 big=67108864
 want_big=$(/usr/bin/python3 "$src/tests/e2e/pattern_sha256.py" $big)
 want_1m=$(/usr/bin/python3 "$src/tests/e2e/pattern_sha256.py" 1048576)
-
-NS2=""
-RELAY_PID=""
-RELAY_LOG=$(mktemp)
-more_cleanup() {
-	[ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null
-	cleanup
-	[ -n "$NS2" ] && ip netns del "$NS2" 2>/dev/null
-	rm -f "$RELAY_LOG"
-	true
-}
-trap more_cleanup EXIT
 
 # sha_of NS URL: the sha256 of the body curl got (or of nothing).
 sha_of() {
@@ -104,42 +93,6 @@ http10() {
 	echo "$out" | grep -qi "^Connection: close" || { echo "# $out"; return 1; }
 }
 
-# start_impaired: skiff-httpd on a tap in $NS, the kernel's curl in $NS2,
-# impair_relay.py between them with loss, reordering and duplication.
-start_impaired() {
-	NS="skiff-e2e-$$-i"
-	NS2="skiff-e2e-$$-k"
-	NODE_LOG=$(mktemp)
-	ip netns add "$NS" && ip netns add "$NS2" || return 1
-	ip -n "$NS" link set lo up
-	ip -n "$NS2" link set lo up
-	ip netns exec "$NS" "$build/apps/skiff-httpd" --port net_tap0,iface=sk0 \
-		--addr 198.18.0.2/24 --addr 2001:2::2/64 --file-prefix "skiff-e2e-$$-i" \
-		--duration 600 "$@" >"$NODE_LOG" 2>&1 &
-	NODE_PID=$!
-	local i
-	for i in $(seq 100); do
-		ip -n "$NS" link show sk0 >/dev/null 2>&1 && grep -q telemetry "$NODE_LOG" && break
-		kill -0 "$NODE_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	# The kernel end of skiff's tap only carries frames: no addresses, no IPv6.
-	ip netns exec "$NS" sysctl -qw net.ipv6.conf.sk0.disable_ipv6=1
-	ip -n "$NS" link set sk0 up
-	ip netns exec "$NS" /usr/bin/python3 "$src/tests/e2e/impair_relay.py" --skiff-if sk0 \
-		--kernel-tap kt0 --kernel-netns "$NS2" --loss 0.02 --reorder 0.25 --dup 0.01 \
-		--seed 7 --duration 500 >"$RELAY_LOG" 2>&1 &
-	RELAY_PID=$!
-	for i in $(seq 100); do
-		grep -q ready "$RELAY_LOG" && break
-		kill -0 "$RELAY_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	ip -n "$NS2" addr add 198.18.0.1/24 dev kt0 &&
-		ip -n "$NS2" -6 addr add 2001:2::1/64 dev kt0 nodad &&
-		ip -n "$NS2" link set kt0 up
-}
-
 echo "1..22"
 if ! start_node "$build/apps/skiff-httpd" "$@"; then
 	not_ok "skiff-httpd starts on net_tap"
@@ -189,18 +142,18 @@ ip netns del "$NS"
 
 # The same downloads through impair_relay.py: both directions lose 2% of
 # frames, reorder 25% and duplicate 1%.
-if start_impaired "$@"; then
-	check "impaired path (2% loss, 25% reordering, 1% duplication both ways): 64 MiB over IPv4 and IPv6, sha256 matches" \
-		bash -c "[ \"\$(ip netns exec $NS2 curl -sS --max-time 180 http://198.18.0.2/bytes/$big | sha256sum | cut -d' ' -f1)\" = $want_big ] &&
-			[ \"\$(ip netns exec $NS2 curl -sS --max-time 180 'http://[2001:2::2]/bytes/$big' | sha256sum | cut -d' ' -f1)\" = $want_big ]"
-	kill "$RELAY_PID" 2>/dev/null
-	wait "$RELAY_PID" 2>/dev/null
-	RELAY_PID=""
-	sed 's/^/# /' "$RELAY_LOG"
-	stop_node
-else
-	not_ok "impaired path: setup failed"
-fi
+impaired() {
+	new_env relay && launch_node "$build/apps/skiff-httpd" "$@" && wire_kernel || {
+		echo "# setup failed"
+		return 1
+	}
+	local rc=0
+	expect_sha "$want_big" "$KSIDE" "http://198.18.0.2/bytes/$big" || rc=1
+	expect_sha "$want_big" "$KSIDE" "http://[2001:2::2]/bytes/$big" || rc=1
+	end_env
+	return $rc
+}
+check "impaired path (2% loss, 25% reordering, 1% duplication both ways): 64 MiB over IPv4 and IPv6, sha256 matches" impaired "$@"
 if [ $tap_failed -ne 0 ]; then
 	echo "# skiff-httpd logs:"
 	{ echo "$log1"; cat "$NODE_LOG"; } | grep -v '^\s*$' | tail -60 | sed 's/^/# /'

@@ -106,13 +106,8 @@ relay_stats() {
 	true
 }
 
-# end_env: stop the app (SIGINT) and the relay, delete the namespaces.
+# end_env: stop the relay and the app (SIGINT), delete the namespaces.
 end_env() {
-	if [ -n "$NODE_PID" ]; then
-		kill -INT "$NODE_PID" 2>/dev/null
-		wait "$NODE_PID" 2>/dev/null
-		NODE_PID=""
-	fi
 	local p
 	for p in "${BG_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
@@ -120,6 +115,11 @@ end_env() {
 	done
 	BG_PIDS=()
 	relay_stats
+	if [ -n "$NODE_PID" ]; then
+		kill -INT "$NODE_PID" 2>/dev/null
+		wait "$NODE_PID" 2>/dev/null
+		NODE_PID=""
+	fi
 	ip netns del "$NS" 2>/dev/null
 	[ "$KSIDE" != "$NS" ] && ip netns del "$KSIDE" 2>/dev/null
 	[ -n "$RELAY_LOG" ] && : >"$RELAY_LOG"
