@@ -2,6 +2,7 @@
 
 #include "net/report.h"
 
+#include <rte_ethdev.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -19,6 +20,35 @@ namespace {
 void capture_burst(void *ctx, uint16_t port, uint16_t queue, rte_mbuf *const *pkts, uint16_t n,
                    bool outbound) {
 	static_cast<pcap_capture *>(ctx)->record(port, queue, pkts, n, outbound);
+}
+
+// The port's RSS key and redirection table, so that the socket layer picks
+// source ports for active opens that the NIC steers back to the connecting
+// core. A device that cannot report them leaves the defaults (the
+// symmetric key every port is given, entry i -> queue i % queues).
+void read_rss(uint16_t port_id, net::socket_config &sc) {
+	rte_eth_dev_info info{};
+	if (rte_eth_dev_info_get(port_id, &info) != 0 || info.reta_size == 0 ||
+	    info.hash_key_size == 0) {
+		return;
+	}
+	std::vector<uint8_t> key(info.hash_key_size);
+	rte_eth_rss_conf conf{};
+	conf.rss_key = key.data();
+	conf.rss_key_len = info.hash_key_size;
+	std::vector<rte_eth_rss_reta_entry64> groups(
+	    (info.reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE);
+	for (auto &g : groups) {
+		g.mask = ~0ull;
+	}
+	if (rte_eth_dev_rss_hash_conf_get(port_id, &conf) != 0 ||
+	    rte_eth_dev_rss_reta_query(port_id, groups.data(), info.reta_size) != 0) {
+		return;
+	}
+	sc.rss_key = std::move(key);
+	for (uint16_t i = 0; i < info.reta_size; i++) {
+		sc.reta.push_back(groups[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE]);
+	}
 }
 
 } // namespace
@@ -153,6 +183,9 @@ result<void> runtime::configure_stack(const net::stack_config &base) {
 	net::socket_config sc;
 	sc.ephemeral_lo = _opts.ephemeral_lo;
 	sc.ephemeral_hi = _opts.ephemeral_hi;
+	if (_env->lcores().size() > 1 && !_ports.empty()) {
+		read_rss(_ports.front().id(), sc);
+	}
 	auto sockets = net::socket_layer::create(*_stack, sc);
 	if (!sockets) {
 		return sockets.err();

@@ -10,6 +10,7 @@
 #include "net/tcp_sock.h"
 
 #include <arpa/inet.h>
+#include <rte_thash.h>
 #include <sys/epoll.h>
 
 namespace skiff::test {
@@ -291,6 +292,65 @@ TEST_F(tcp_test, active_open_sends_syn_from_an_ephemeral_port) {
 	EXPECT_EQ(err, ECONNREFUSED);
 	EXPECT_EQ(_sockets->close(c), 0);
 	poll();
+}
+
+// Two workers: an active open picks a source port whose RSS hash (the
+// symmetric key, entry i -> queue i % 2) brings the replies to the core that
+// owns the connection, and that core sends the SYN.
+class tcp_rss_test : public tcp_test {
+protected:
+	uint16_t n_workers() const override { return 2; }
+};
+
+uint16_t queue_of_reply(uint16_t our_port, uint16_t their_port) {
+	uint8_t key[40];
+	for (int i = 0; i < 40; i += 2) {
+		key[i] = 0x6d;
+		key[i + 1] = 0x5a;
+	}
+	rte_ipv4_tuple t{};
+	t.src_addr = rte_be_to_cpu_32(peer4.be); // the reply comes from the peer
+	t.dst_addr = rte_be_to_cpu_32(our4.be);
+	t.sport = their_port;
+	t.dport = our_port;
+	return uint16_t(rte_softrss(reinterpret_cast<uint32_t *>(&t), RTE_THASH_V4_L4_LEN, key) %
+	                128 % 2);
+}
+
+TEST_F(tcp_rss_test, active_opens_pick_ports_that_rss_steers_home) {
+	inject(arp_request_from_peer(), 1); // worker 1 learns the peer's MAC too
+	poll(1);
+	std::vector<int> fds;
+	unsigned per_core[2] = {};
+	for (int i = 0; i < 8; i++) {
+		int c = _sockets->open(AF_INET, SOCK_STREAM, 0);
+		sockaddr_in to{};
+		to.sin_family = AF_INET;
+		to.sin_port = htons(80);
+		to.sin_addr.s_addr = peer4.be;
+		ASSERT_EQ(_sockets->connect(c, reinterpret_cast<sockaddr *>(&to), sizeof(to)),
+		          -EINPROGRESS);
+		fds.push_back(c);
+		for (uint16_t w = 0; w < 2; w++) {
+			for (const frame &f : poll(w)) {
+				ASSERT_EQ(get16(f, 12), et_ipv4);
+				ASSERT_EQ(f[l3 + 9], proto_tcp);
+				seg_view syn = v4seg(f);
+				ASSERT_EQ(syn.flags(), SYN);
+				uint16_t sport = get16(f, l4_v4);
+				EXPECT_EQ(queue_of_reply(sport, 80), w) << "port " << sport;
+				per_core[w]++;
+			}
+		}
+	}
+	EXPECT_EQ(per_core[0] + per_core[1], 8u);
+	EXPECT_GT(per_core[0], 0u); // spread over both cores
+	EXPECT_GT(per_core[1], 0u);
+	for (int c : fds) {
+		EXPECT_EQ(_sockets->close(c), 0);
+	}
+	poll(0);
+	poll(1);
 }
 
 } // namespace
