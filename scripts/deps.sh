@@ -9,7 +9,7 @@ skiff_packages=(
 	libgtest-dev libgmock-dev libbenchmark-dev
 	clang libclang-rt-14-dev clang-format # the libFuzzer build and the format check
 	python3 python3-scapy iproute2 iputils-ping tshark netcat-openbsd
-	curl wget procps                     # the TCP e2e tests' kernel-side clients, sysctl
+	curl wget wrk procps                 # the TCP e2e tests' kernel-side clients, sysctl
 	libpcap-dev nlohmann-json3-dev       # skiff-gen: pcap replay, JSON results
 	dpdk-doc python3-matplotlib make     # scripts/bench: l3fwd's source, the chart, l3fwd's build
 )

@@ -274,7 +274,7 @@ struct tcp_client_config {
  */
 class tcp_client {
 public:
-	tcp_client(const tcp_client_config &cfg, net::socket_layer &sl, const any_addr &server)
+	tcp_client(const tcp_client_config &cfg, net::socket_layer &sl, const net::any_addr &server)
 	    : _cfg(cfg), _sl(sl), _msg(new uint8_t[cfg.size]), _in(new uint8_t[tcp_chunk]),
 	      _chunk(new uint8_t[tcp_chunk]) {
 		_hz = rte_get_tsc_hz();

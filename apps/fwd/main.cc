@@ -4,7 +4,7 @@
 // lcore with RSS spreading flows over them:
 //
 //   skiff-fwd --port net_tap0,iface=ska --port net_tap1,iface=skb
-//       --addr 198.18.1.1/24@0 --addr 198.18.2.1/24@1 \
+//       --addr 198.18.1.1/24@0 --addr 198.18.2.1/24@1
 //       --route 198.19.0.0/16,198.18.2.2
 //
 // At exit it prints the usual stats and one machine-readable line:
@@ -98,7 +98,7 @@ void print_result(const skiff::net::stack &st, const run_clock &rc) {
 	double seconds = rc.last_ns > rc.start_ns ? double(rc.last_ns - rc.start_ns) / 1e9 : 0.0;
 	double mpps = seconds > 0 ? double(t.forwarded) / seconds / 1e6 : 0.0;
 	std::printf("skiff-fwd result: rx_packets=%lu tx_packets=%lu forwarded=%lu dropped=%lu "
-	            "seconds=%.3f mpps=%.3f\n",
+	            "seconds=%.3f mpps=%.6f\n",
 	            t.rx_packets, t.tx_packets, t.forwarded, t.total_drops(), seconds, mpps);
 	std::fflush(stdout);
 }

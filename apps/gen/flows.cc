@@ -1,4 +1,5 @@
 #include "flows.h"
+#include "tx_fill.h"
 
 #include "wire/builder.h"
 #include "wire/checksum.h"
@@ -35,33 +36,6 @@ struct scratch_mbuf {
 		rte_mbuf_refcnt_set(&m, 1);
 	}
 };
-
-/// Sum of the 16-bit words at @p p, native order (RFC 1071 convention).
-inline uint32_t sum_words(const uint8_t *p, unsigned n_words) {
-	uint32_t s = 0;
-	for (unsigned i = 0; i < n_words; i++) {
-		uint16_t w;
-		std::memcpy(&w, p + 2 * i, 2);
-		s += w;
-	}
-	return s;
-}
-
-/// Subtract the words at @p p from the sums (add their complement).
-inline uint32_t neg_words(const uint8_t *p, unsigned n_words) {
-	uint32_t s = 0;
-	for (unsigned i = 0; i < n_words; i++) {
-		uint16_t w;
-		std::memcpy(&w, p + 2 * i, 2);
-		s += uint16_t(~w);
-	}
-	return s;
-}
-
-inline void store_be64(uint8_t *p, uint64_t host) {
-	uint64_t v = rte_cpu_to_be_64(host);
-	std::memcpy(p, &v, 8);
-}
 
 } // namespace
 
@@ -157,38 +131,18 @@ void flow_cursor::skip(uint64_t n) {
 
 void fill_packet(uint8_t *dst, const packet_template &t, const flow_cursor &fc, uint32_t stream,
                  uint64_t seq, uint32_t tsc32) {
+	// The sender's own code (tx_fill.h), with an exact copy: dst has room
+	// for the frame only.
 	std::memcpy(dst, t.data.data(), t.data.size());
 	if (!t.probe) {
 		return;
 	}
-	// The template's probe is all zero, so its words leave the sum as is.
-	uint8_t *pr = dst + t.probe_off;
-	wire::store_be32(pr, stream_magic | stream);
-	store_be64(pr + 4, seq);
-	wire::store_be32(pr + 12, tsc32);
-	uint32_t usum = uint16_t(~t.udp_cksum) + sum_words(pr, probe_len / 2);
+	tx_slot s = make_tx_slot(t, stream, t.data.data(), copy_kind::exact);
 	if (fc.varies()) {
-		uint32_t isum = uint16_t(~t.ip_cksum);
-		// Addresses are in both the pseudo header and the IPv4 header.
-		uint32_t a = neg_words(dst + t.src_off, 2) + neg_words(dst + t.dst_off, 2);
-		wire::store_be32(dst + t.src_off, fc.src_low32());
-		wire::store_be32(dst + t.dst_off, fc.dst_low32());
-		a += sum_words(dst + t.src_off, 2) + sum_words(dst + t.dst_off, 2);
-		isum += a;
-		usum += a + neg_words(dst + t.udp_off, 2);
-		wire::store_be16(dst + t.udp_off, fc.sport());
-		wire::store_be16(dst + t.udp_off + 2, fc.dport());
-		usum += sum_words(dst + t.udp_off, 2);
-		if (!t.v6) {
-			uint16_t ic = wire::cksum_fold(isum);
-			std::memcpy(dst + t.ip_cksum_off, &ic, 2);
-		}
+		write_probe<true>(dst, s, fc, seq, tsc32);
+	} else {
+		write_probe<false>(dst, s, fc, seq, tsc32);
 	}
-	uint16_t uc = wire::cksum_fold(usum);
-	if (uc == 0) {
-		uc = 0xffff; // 0 means "no checksum" in UDP (RFC 768)
-	}
-	std::memcpy(dst + t.udp_off + 6, &uc, 2);
 }
 
 bool parse_probe(const uint8_t *p, uint32_t len, probe_fields &out) {

@@ -4,10 +4,11 @@
 //
 // A template is a complete frame (without FCS) built once per frame size
 // with lib/wire's builders: Ethernet, IPv4 or IPv6, UDP, then the 16-byte
-// probe header, then zeros. Per packet, fill_packet() copies the template
-// and rewrites only what changes: the probe (stream, sequence, timestamp)
-// and, for ranges, the addresses and ports. The UDP (and IPv4 header)
-// checksums follow by RFC 1624 incremental update from the template's.
+// probe header, then zeros. Per packet, the sender (tx_fill.h; fill_packet()
+// here for one frame) copies the template and rewrites only what changes:
+// the probe (stream, sequence, timestamp) and, for ranges, the addresses and
+// ports. The UDP (and IPv4 header) checksums follow by RFC 1624 incremental
+// update from the template's.
 //
 // The probe, in network byte order, at the start of the UDP payload:
 //   0  stream  u32   0x5347'nnnn: "SG" marks skiff-gen, nnnn is the sender's

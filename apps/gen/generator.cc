@@ -2,6 +2,7 @@
 
 #include "env/env.h"
 #include "pacer.h"
+#include "tx_fill.h"
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -84,9 +85,8 @@ struct sender {
 	rte_mempool *pool = nullptr;
 	uint32_t stream = 0;
 	uint64_t limit = UINT64_MAX; ///< frames this lane sends
-	uint64_t seq = 0;
-	size_t slot = 0;
-	flow_cursor flows;
+	tx_slots frames;             ///< the plan's rotation, prepared for this stream
+	tx_cursor cur;               ///< next frame: slot, sequence number, 4-tuple
 	pacer pace;
 	bool paced = false;
 	rte_mbuf *pending[burst];
@@ -96,13 +96,13 @@ struct sender {
 	/// How many new frames are due now (charging the pacer for them).
 	unsigned due(uint64_t now) {
 		unsigned room = burst - n_pending;
-		uint64_t left = limit - seq;
+		uint64_t left = limit - cur.seq;
 		unsigned want = unsigned(std::min<uint64_t>(room, left));
 		if (!paced) {
 			return want;
 		}
 		unsigned n = 0;
-		size_t s = slot;
+		size_t s = cur.slot;
 		while (n < want && pace.due(now)) {
 			pace.charge(plan->gaps[s]);
 			s = s + 1 == plan->slots.size() ? 0 : s + 1;
@@ -114,20 +114,7 @@ struct sender {
 	/// Fill @p n fresh mbufs after the pending ones.
 	void fill(unsigned n) {
 		uint32_t tsc32 = uint32_t(rte_rdtsc() >> tsc_shift);
-		rte_mbuf **mb = pending + n_pending;
-		for (unsigned i = 0; i < n; i++) {
-			const packet_template &t = *plan->slots[slot];
-			fill_packet(rte_pktmbuf_mtod(mb[i], uint8_t *), t, flows, stream, seq,
-			            tsc32);
-			mb[i]->data_len = uint16_t(t.data.size());
-			mb[i]->pkt_len = uint32_t(t.data.size());
-			pending_len[n_pending + i] = t.wire_len;
-			seq++;
-			slot = slot + 1 == plan->slots.size() ? 0 : slot + 1;
-			if (flows.varies()) {
-				flows.advance();
-			}
-		}
+		fill_burst_any(pending + n_pending, n, cur, tsc32, pending_len + n_pending);
 		n_pending += n;
 	}
 
@@ -174,8 +161,12 @@ void engine::lane_loop(lane &l) {
 			s.limit =
 			    plan.count / _tx_lanes + (l.index < plan.count % _tx_lanes ? 1 : 0);
 		}
-		s.flows = flow_cursor(plan.flows);
-		s.flows.skip(l.index);
+		unsigned room = rte_pktmbuf_data_room_size(s.pool) - RTE_PKTMBUF_HEADROOM;
+		s.frames = tx_slots(plan.slots, s.stream, room);
+		s.cur.slots = s.frames.data();
+		s.cur.n_slots = s.frames.size();
+		s.cur.flows = flow_cursor(plan.flows);
+		s.cur.flows.skip(l.index);
 		s.paced = !plan.gaps.empty();
 	}
 	uint16_t rxq = uint16_t(l.index);
@@ -200,7 +191,7 @@ void engine::lane_loop(lane &l) {
 	for (;;) {
 		uint64_t now = rte_rdtsc();
 		if (tx) {
-			if (now >= _end_tsc || s.seq >= s.limit || env::stop_requested()) {
+			if (now >= _end_tsc || s.cur.seq >= s.limit || env::stop_requested()) {
 				tx = false;
 				s.drop_pending();
 				l.tx_end_tsc = now;
@@ -209,8 +200,11 @@ void engine::lane_loop(lane &l) {
 				}
 			} else {
 				unsigned n = s.due(now);
-				if (n != 0 && rte_pktmbuf_alloc_bulk(
-				                  s.pool, s.pending + s.n_pending, n) != 0) {
+				// Raw pool mbufs: fill_burst sets the fields a frame needs.
+				if (n != 0 &&
+				    rte_mempool_get_bulk(
+				        s.pool, reinterpret_cast<void **>(s.pending + s.n_pending),
+				        n) != 0) {
 					bump(l.alloc_failed, n);
 					n = 0;
 				}

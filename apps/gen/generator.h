@@ -6,7 +6,8 @@
 // the plan's frames (paced or flat out) until its share of the count or the
 // duration is done, then keeps receiving for the drain time so frames in
 // flight are counted. Per packet: no lock, no heap, no virtual call; mbufs
-// are allocated and sent in bursts of 32.
+// are allocated and sent in bursts of 32, and filled by tx_fill.h's inline
+// loop for the run's shape.
 
 #include "flows.h"
 #include "histogram.h"

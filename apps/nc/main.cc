@@ -38,6 +38,8 @@ constexpr size_t buf_size = 64 * 1024;
 
 struct options {
 	std::string connect_addr;
+	sockaddr_storage peer = {}; ///< connect_addr and port, parsed
+	socklen_t peer_len = 0;
 	uint16_t port = 0;
 	bool listen = false;
 	bool send_pattern = false;
@@ -73,6 +75,29 @@ bool parse_port(const char *text, uint16_t &port) {
 		return false;
 	}
 	port = uint16_t(v);
+	return true;
+}
+
+/// ADDR (a.b.c.d, x:y::z or [x:y::z]) and the port as a sockaddr.
+bool parse_peer(options &o) {
+	std::string host = o.connect_addr;
+	if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+		host = host.substr(1, host.size() - 2);
+	}
+	auto *v4 = reinterpret_cast<sockaddr_in *>(&o.peer);
+	auto *v6 = reinterpret_cast<sockaddr_in6 *>(&o.peer);
+	if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons(o.port);
+		o.peer_len = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(o.port);
+		o.peer_len = sizeof(*v6);
+	} else {
+		fprintf(stderr, "skiff-nc: '%s' is not an IPv4 or IPv6 address\n", host.c_str());
+		return false;
+	}
 	return true;
 }
 
@@ -119,7 +144,7 @@ int parse_args(int argc, char **argv, options &o, std::vector<char *> &rest) {
 		        "(--help lists the options)\n");
 		return -1;
 	}
-	return 0;
+	return o.listen || parse_peer(o) ? 0 : -1;
 }
 
 double now_s() {
@@ -274,29 +299,10 @@ bool receive_all(int fd, const options &opt, uint64_t &received) {
 
 /// The connected socket, by active open; -1 after an error line.
 int open_connect(const options &o) {
-	std::string host = o.connect_addr;
-	if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-		host = host.substr(1, host.size() - 2);
-	}
-	sockaddr_storage ss = {};
-	socklen_t len = 0;
-	auto *v4 = reinterpret_cast<sockaddr_in *>(&ss);
-	auto *v6 = reinterpret_cast<sockaddr_in6 *>(&ss);
-	if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons(o.port);
-		len = sizeof(*v4);
-	} else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons(o.port);
-		len = sizeof(*v6);
-	} else {
-		fprintf(stderr, "skiff-nc: '%s' is not an IPv4 or IPv6 address\n", host.c_str());
-		return -1;
-	}
-	int fd = skiff_socket(ss.ss_family, SOCK_STREAM, 0);
-	if (fd < 0 || skiff_connect(fd, reinterpret_cast<sockaddr *>(&ss), len) < 0) {
-		fprintf(stderr, "skiff-nc: connect to %s port %u: %s\n", host.c_str(),
+	int fd = skiff_socket(o.peer.ss_family, SOCK_STREAM, 0);
+	if (fd < 0 ||
+	    skiff_connect(fd, reinterpret_cast<const sockaddr *>(&o.peer), o.peer_len) < 0) {
+		fprintf(stderr, "skiff-nc: connect to %s port %u: %s\n", o.connect_addr.c_str(),
 		        unsigned(o.port), strerror(errno));
 		if (fd >= 0) {
 			skiff_close(fd);

@@ -213,7 +213,7 @@ void socket_layer::put(socket *s) {
 	if (tcp_sock *ts = s->tcp) {
 		if (ts->accept_q) {
 			drain_accept_queue(*ts);
-			rte_ring_free(ts->accept_q);
+			rte_free(ts->accept_q);
 		}
 		delete ts;
 	}

@@ -190,17 +190,23 @@ int socket_layer::listen(int fd, int backlog) {
 	tcp_sock &ts = *s->tcp;
 	uint32_t n = std::clamp<int>(backlog, 1, int(max_backlog));
 	if (ts.accept_q) {
-		ts.backlog = n; // listen() again: Linux changes the backlog
+		// listen() again: Linux changes the backlog; ours is bounded by the ring.
+		ts.backlog = std::min(n, rte_ring_get_capacity(ts.accept_q));
 		return 0;
 	}
 	if (int rc = autobind_locked(*s); rc < 0) {
 		return rc;
 	}
-	ts.accept_q = rte_ring_create(("lq" + std::to_string(fd)).c_str(), max_backlog,
-	                              SOCKET_ID_ANY, RING_F_EXACT_SZ);
-	if (!ts.accept_q) {
+	// Unnamed (no memzone): a descriptor number may come back while an old
+	// listener's ring still exists. Room for the backlog, at least 128.
+	uint32_t slots = rte_align32pow2(std::max<uint32_t>(n, 128) + 1);
+	auto *ring = static_cast<rte_ring *>(
+	    rte_zmalloc(nullptr, rte_ring_get_memsize(slots), RTE_CACHE_LINE_SIZE));
+	if (!ring) {
 		return -ENOBUFS;
 	}
+	rte_ring_init(ring, "accept", slots, 0);
+	ts.accept_q = ring;
 	ts.backlog = n;
 	return 0;
 }
@@ -210,7 +216,7 @@ int socket_layer::accept(int fd, sockaddr *addr, socklen_t *len, int flags) {
 	if (!l) {
 		return -EBADF;
 	}
-	int rc = -EINVAL;
+	int rc = l->type != SOCK_STREAM ? -EOPNOTSUPP : -EINVAL; // as Linux: not listening
 	if (l->type == SOCK_STREAM && l->tcp->accept_q) {
 		rc = accept_one(*l, addr, len, flags);
 	}

@@ -21,7 +21,8 @@ class spsc_bytes {
 public:
 	/// @p capacity bytes; control path, before either side uses the ring.
 	void allocate(size_t capacity) {
-		_buf = std::make_unique<uint8_t[]>(capacity);
+		// Not zero-filled: untouched pages cost nothing until data reaches them.
+		_buf = std::make_unique_for_overwrite<uint8_t[]>(capacity);
 		_cap = capacity;
 		_head.store(0, std::memory_order_relaxed);
 		_tail.store(0, std::memory_order_relaxed);

@@ -164,12 +164,14 @@ void worker::drain_steered() {
 }
 
 void tcp_request(tcp_sock &ts, uint32_t req) {
-	ts.req.fetch_or(req, std::memory_order_acq_rel);
+	// seq_cst here and in drain_tcp_kicks: a request made while the socket
+	// is still on the ring must be seen when the worker takes it off.
+	ts.req.fetch_or(req);
 	ts.home_worker->tcp_kick(ts);
 }
 
 void worker::tcp_kick(tcp_sock &ts) {
-	if (ts.kicked.exchange(true, std::memory_order_acq_rel)) {
+	if (ts.kicked.exchange(true)) {
 		return; // already on the ring
 	}
 	socket *s = ts.owner;
@@ -192,8 +194,8 @@ void worker::drain_tcp_kicks() {
 	_tcp.now_us = _now_ns / 1000;
 	for (unsigned i = 0; i < n; i++) {
 		tcp_sock &ts = *batch[i];
-		ts.kicked.store(false, std::memory_order_release);
-		uint32_t req = ts.req.exchange(0, std::memory_order_acq_rel);
+		ts.kicked.store(false);
+		uint32_t req = ts.req.exchange(0);
 		uint32_t ev = 0;
 		if ((req & tcp_req::open) && !ts.owned && !ts.finished) {
 			link_owned(ts); // connect()'s extra reference is now ours

@@ -19,7 +19,7 @@ namespace {
 constexpr uint64_t age_interval_ns = 100'000'000;
 constexpr unsigned event_ring_size = 1024;
 constexpr unsigned app_tx_ring_size = 4096;
-constexpr unsigned tcp_kick_ring_size = 16384; // kicks are deduplicated per socket
+constexpr unsigned tcp_kick_ring_size = 65536; // kicks are deduplicated per socket: >= max_tcp
 constexpr unsigned steer_ring_size = 1024;
 
 // Times one pipeline stage in TSC cycles, for cycles per packet.

@@ -147,9 +147,10 @@ int collect(instance &ep, epoll_event *out, int max) {
 	}
 	const net::socket_layer &layer = *g().layer;
 	size_t n_regs = ep.regs.size();
+	size_t start = ep.next; // round robin: the scan starts after the last one reported
 	int n = 0;
 	for (size_t k = 0; k < n_regs && n < max; k++) {
-		size_t i = (ep.next + k) % n_regs;
+		size_t i = (start + k) % n_regs;
 		registration &r = ep.regs[i];
 		if (!r.armed) {
 			continue;

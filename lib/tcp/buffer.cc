@@ -6,7 +6,8 @@
 namespace skiff::tcp {
 
 void byte_ring::allocate(size_t capacity) {
-	_buf = capacity ? std::make_unique<uint8_t[]>(capacity) : nullptr;
+	// Not zero-filled: untouched pages cost nothing until data reaches them.
+	_buf = capacity ? std::make_unique_for_overwrite<uint8_t[]>(capacity) : nullptr;
 	_cap = capacity;
 	_head = 0;
 	_len = 0;

@@ -29,6 +29,7 @@
 #include "tcp/syncookie.h"
 #include "tcp/tcp_info.h"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -79,7 +80,7 @@ public:
 	 * LISTEN state, third check): record the peer's ISN and options, pick
 	 * the ISS and enter SYN-RECEIVED. output() then emits the SYN-ACK.
 	 * Errors: -EISCONN, -EINVAL (no ISN generator, or @p syn is not a
-	 * SYN without ACK/RST).
+	 * SYN without ACK, RST or FIN).
 	 */
 	result<void> open_passive(context &ctx, const open_params &p, const segment &syn);
 
@@ -153,7 +154,8 @@ public:
 	/// 0, or the negative errno that ended the connection: -ECONNRESET,
 	/// -ECONNREFUSED, -ETIMEDOUT.
 	int error() const { return _error; }
-	/// ESTABLISHED or CLOSE-WAIT and not shut down for writing.
+	/// SYN-SENT, SYN-RECEIVED (queued until the open completes),
+	/// ESTABLISHED or CLOSE-WAIT, and not shut down for writing.
 	bool can_send() const;
 	/// The peer's FIN has arrived and every byte before it has been read.
 	bool eof() const { return _fin_received && _rbuf.empty(); }
@@ -192,6 +194,7 @@ private:
 	uint32_t ack_new_data(context &ctx, const segment &seg);
 	void cc_after_ack(context &ctx, const segment &seg, uint32_t acked, uint32_t flight_before);
 	uint32_t on_fin_acked(context &ctx);
+	void on_established(context &ctx);
 	void update_window(const segment &seg);
 	void take_rtt_sample(context &ctx, const segment &seg, seq32 acked_to);
 	uint32_t on_dupack(context &ctx, const segment &seg);
@@ -204,6 +207,7 @@ private:
 	void accept_syn_options(context &ctx, const segment &syn);
 	void note_timestamp(const segment &seg);
 	void challenge_ack(context &ctx);
+	void invalid_ack(context &ctx, const segment &seg);
 	void schedule_ack(context &ctx, size_t seg_len);
 	uint32_t reply_rst(seq32 seq);
 	uint32_t reset_by_peer(context &ctx, int err);
@@ -334,6 +338,8 @@ private:
 	// RFC 5961 7: per-connection challenge-ACK rate limit.
 	uint64_t _challenge_epoch_us = 0;
 	uint32_t _challenge_sent = 0;
+	uint64_t _invalid_epoch_us = 0;
+	uint32_t _invalid_sent = 0;
 
 	// Statistics for info().
 	uint32_t _total_retrans = 0;

@@ -35,6 +35,8 @@ struct settings {
 	uint8_t keepalive_probes = 9;
 	uint32_t challenge_acks_per_sec = 1000; ///< context-wide budget (RFC 5961 7)
 	uint32_t challenge_acks_per_conn = 10;  ///< per connection per second
+	uint32_t invalid_acks_per_conn =
+	    10; ///< ACKs for unacceptable segments, per connection per second
 	uint32_t default_rcvbuf = 212'992;
 	uint32_t default_sndbuf = 212'992;
 	bool window_scaling = true; ///< RFC 7323

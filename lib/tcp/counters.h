@@ -52,6 +52,7 @@ const char *tcp_drop_description(tcp_drop r);
 	X(fast_retransmits, "fast retransmits (dupacks or SACK)")                                  \
 	X(challenge_acks, "challenge ACKs sent (RFC 5961)")                                        \
 	X(challenge_acks_limited, "challenge ACKs suppressed by the rate limit")                   \
+	X(invalid_acks_limited, "ACKs for unacceptable segments suppressed by the rate limit")     \
 	X(delayed_acks, "delayed ACKs sent by the timer")                                          \
 	X(zero_window_probes, "zero-window probes sent")                                           \
 	X(keepalive_probes, "keepalive probes sent")                                               \

@@ -85,6 +85,7 @@ uint32_t connection::syn_sent_syn(context &ctx, const segment &seg, bool ack_ok)
 	}
 	_state = _fin_queued ? tcp_state::fin_wait_1 : tcp_state::established;
 	ctx.count(tcp_event::established);
+	on_established(ctx);
 	events |= ev::established | ev::writable | ev::send_now;
 	if (!seg.payload.empty() || seg.has(flag::FIN)) {
 		// Data or FIN on the SYN-ACK: take it as any later segment.
@@ -120,7 +121,7 @@ uint32_t connection::input_synchronized(context &ctx, const segment &seg) {
 	}
 	// RFC 7323 5.3 PAWS, before the sequence check.
 	if (paws_reject(ctx, seg)) {
-		return seg.has(flag::RST) ? 0 : ev::send_now;
+		return _ack_pending ? ev::send_now : 0;
 	}
 	// First check: sequence number.
 	if (!acceptable(seg)) {
@@ -130,8 +131,8 @@ uint32_t connection::input_synchronized(context &ctx, const segment &seg) {
 			return 0;
 		}
 		ctx.drop(tcp_drop::tcp_not_acceptable);
-		_ack_pending = true;
-		return ev::send_now;
+		invalid_ack(ctx, seg);
+		return _ack_pending ? ev::send_now : 0;
 	}
 	// Second check: RST (RFC 5961 3.2).
 	if (seg.has(flag::RST)) {
@@ -178,7 +179,7 @@ uint32_t connection::input_time_wait(context &ctx, const segment &seg) {
 		return _ack_pending ? ev::send_now : 0;
 	}
 	if (paws_reject(ctx, seg)) {
-		return ev::send_now;
+		return _ack_pending ? ev::send_now : 0;
 	}
 	if (seg.has(flag::FIN) && seg.seq + uint32_t(seg.payload.size()) + 1 == _rcv_nxt) {
 		// A retransmitted FIN: our last ACK was lost. ACK it again and
@@ -189,8 +190,8 @@ uint32_t connection::input_time_wait(context &ctx, const segment &seg) {
 	}
 	if (!acceptable(seg)) {
 		ctx.drop(tcp_drop::tcp_not_acceptable);
-		_ack_pending = true;
-		return ev::send_now;
+		invalid_ack(ctx, seg);
+		return _ack_pending ? ev::send_now : 0;
 	}
 	return 0;
 }
@@ -225,7 +226,7 @@ bool connection::paws_reject(context &ctx, const segment &seg) {
 		return false;
 	}
 	ctx.drop(tcp_drop::tcp_paws);
-	_ack_pending = true;
+	invalid_ack(ctx, seg);
 	return true;
 }
 
@@ -280,6 +281,7 @@ bool connection::check_ack(context &ctx, const segment &seg, uint32_t &events) {
 		_snd_wl2 = seg.ack;
 		_state = _fin_queued ? tcp_state::fin_wait_1 : tcp_state::established;
 		ctx.count(tcp_event::established);
+		on_established(ctx);
 		events |= ev::established | ev::writable;
 	}
 	if (seg.ack > _snd_max) {
@@ -381,6 +383,15 @@ void connection::cc_after_ack(context &ctx, const segment &seg, uint32_t acked,
 	if (acked > 0 && flight_before + 2 * _snd_mss >= _cc.cwnd) {
 		// RFC 7661 in spirit: only a window that was used may grow.
 		cc_on_ack(_cc, acked, _snd_mss, ctx.now_us, _rto.srtt_us());
+	}
+}
+
+// RFC 6298 5.7: when the SYN (or SYN-ACK) had to be retransmitted and no
+// RTT sample came of it, data transmission starts with a 3 s RTO.
+void connection::on_established(context &ctx) {
+	_retries = 0;
+	if (_total_retrans > 0 && !_rto.has_sample() && ctx.cfg.initial_rto_us < 3'000'000) {
+		_rto = rto_estimator(ctx.cfg.min_rto_us, ctx.cfg.max_rto_us, 3'000'000);
 	}
 }
 
@@ -656,6 +667,28 @@ void connection::challenge_ack(context &ctx) {
 	++_challenge_sent;
 	++ctx.challenge_sent;
 	ctx.count(tcp_event::challenge_acks);
+	_ack_pending = true;
+}
+
+// The ACK RFC 9293 3.10.7.4 owes an unacceptable segment (and RFC 7323
+// 5.3 a PAWS reject). Segments without data are limited per connection, as
+// Linux's tcp_invalid_ratelimit, so that two confused ends cannot ping-pong
+// ACKs forever; segments with data are duplicates of something the peer
+// thinks lost, and their ACK (RFC 5681 4.2) is what repairs that.
+void connection::invalid_ack(context &ctx, const segment &seg) {
+	if (!seg.payload.empty()) {
+		_ack_pending = true;
+		return;
+	}
+	if (ctx.now_us - _invalid_epoch_us >= 1'000'000 || _invalid_epoch_us == 0) {
+		_invalid_epoch_us = ctx.now_us;
+		_invalid_sent = 0;
+	}
+	if (_invalid_sent >= ctx.cfg.invalid_acks_per_conn) {
+		ctx.count(tcp_event::invalid_acks_limited);
+		return;
+	}
+	++_invalid_sent;
 	_ack_pending = true;
 }
 

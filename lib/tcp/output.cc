@@ -312,7 +312,13 @@ uint32_t connection::usable_window() const {
 	uint32_t peer = right > _snd_nxt ? uint32_t(right - _snd_nxt) : 0;
 	uint32_t in_flight =
 	    _in_recovery && _sack_ok ? _sb.pipe(_snd_una, _snd_max, _high_rxt, _snd_mss) : flight();
-	uint32_t cwnd = _cc.cwnd > in_flight ? _cc.cwnd - in_flight : 0;
+	uint32_t allowed = _cc.cwnd;
+	if (!_in_recovery && _dupacks > 0 && _dupacks < 3) {
+		// RFC 3042 limited transmit: each of the first two dupacks lets
+		// one new segment out, so small windows still get three dupacks.
+		allowed += _dupacks * _snd_mss;
+	}
+	uint32_t cwnd = allowed > in_flight ? allowed - in_flight : 0;
 	return std::min(peer, cwnd);
 }
 

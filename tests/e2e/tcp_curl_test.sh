@@ -3,7 +3,7 @@
 # 64 MiB over IPv4 and IPv6 and the sha256 matches the test pattern (computed
 # independently by pattern_sha256.py); GET /, HEAD, 404/400/405/431, HTTP/1.0,
 # keep-alive (one connection for two URLs), pipelining, wget, concurrent
-# clients; then the 64 MiB downloads again through an impaired path: 2% loss,
+# clients, wrk; then the 64 MiB downloads again through an impaired path: 2% loss,
 # 25% reordering and 1% duplication, with netem on the kernel side where the
 # kernel has sch_netem, and otherwise (and also) through impair_relay.py, a
 # lossy relay between skiff's tap and a second namespace, in both directions.
@@ -15,6 +15,9 @@ shift 2
 source "$src/tests/e2e/lib.sh"
 source "$src/tests/e2e/tcp_lib.sh"
 require_tap
+if [ "${1:-}" = "--lcores" ] && [ "$(nproc)" -lt 2 ]; then
+	skip_all "needs 2 CPUs for --lcores $2"
+fi
 command -v curl >/dev/null || skip_all "needs curl (apt-get install curl)"
 command -v wget >/dev/null || skip_all "needs wget (apt-get install wget)"
 
@@ -82,6 +85,15 @@ concurrent() {
 	rm -rf "$dir"
 	[ $bad -eq 0 ] || { echo "# $bad of 20 downloads differ"; return 1; }
 }
+# wrk: 50 keep-alive connections for 3 s; every answer a 200, no socket error.
+wrk_load() {
+	local out n
+	out=$(in_ns timeout 30 wrk -t1 -c50 -d3s "http://198.18.0.2/bytes/64" 2>&1)
+	n=$(echo "$out" | awk '/requests in/ {print $1}')
+	echo "$out" | grep -E 'requests in|Requests/sec' | sed 's/^ */# wrk: /'
+	[ "${n:-0}" -gt 100 ] && ! echo "$out" | grep -qE 'Non-2xx|Socket errors' ||
+		{ echo "$out" | sed 's/^/# /'; return 1; }
+}
 head_request() {
 	local out
 	out=$(in_ns curl -sSI --max-time 20 "http://198.18.0.2/bytes/$big")
@@ -93,7 +105,7 @@ http10() {
 	echo "$out" | grep -qi "^Connection: close" || { echo "# $out"; return 1; }
 }
 
-echo "1..22"
+echo "1..23"
 if ! start_node "$build/apps/skiff-httpd" "$@"; then
 	not_ok "skiff-httpd starts on net_tap"
 	exit 1
@@ -120,6 +132,11 @@ check "a malformed request line: 400" expect_eq "HTTP/1.1 400 Bad Request" "$(ra
 check "wget: 1 MiB, sha256 matches" \
 	expect_eq "$want_1m" "$(in_ns wget -q -T 20 -O - http://198.18.0.2/bytes/1048576 | sha256sum | cut -d' ' -f1)"
 check "20 concurrent curl downloads of 1 MiB all match" concurrent
+if command -v wrk >/dev/null; then
+	check "wrk, 50 keep-alive connections for 3 s: only 200s, no socket errors" wrk_load
+else
+	ok "wrk load # SKIP needs wrk (apt-get install wrk)"
+fi
 
 # netem on the kernel side, where this kernel has it: it impairs what the
 # kernel sends (requests and ACKs).

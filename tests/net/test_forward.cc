@@ -241,6 +241,23 @@ TEST_F(forward_test, incremental_checksum_matches_a_full_recomputation) {
 	EXPECT_EQ(total_drops(), 0u);
 }
 
+TEST_F(forward_test, fragments_are_forwarded_not_reassembled) {
+	ip4_opts first;
+	first.frag = 0x2000; // MF
+	ip4_opts later;
+	later.frag = 0x0003; // offset 24
+	for (const ip4_opts &o : {first, later}) {
+		ip4_opts fwd = o;
+		fwd.ttl = 63;
+		auto out = from_a(eth(mac_a, host_a_mac, et_ipv4,
+		                      ipv4(host_a4, host_b4, proto_udp, l4_payload(), o)));
+		ASSERT_EQ(out.b.size(), 1u);
+		EXPECT_EQ(out.b[0], eth(host_b_mac, mac_b, et_ipv4,
+		                        ipv4(host_a4, host_b4, proto_udp, l4_payload(), fwd)));
+	}
+	EXPECT_EQ(total_drops(), 0u);
+}
+
 TEST_F(forward_test, a_burst_is_forwarded_in_order) {
 	for (uint16_t i = 0; i < 40; i++) {
 		_a.inject(v4_from_a(host_b4, 64, l4_payload(8 + i)));

@@ -3,6 +3,9 @@
 
 #include "shim_test.h"
 
+#include <memory>
+#include <set>
+
 #include <unistd.h>
 
 #include <thread>
@@ -118,6 +121,28 @@ TEST_F(Epoll, WritableAndManySockets) {
 	}
 	std::vector<epoll_event> one(1);
 	EXPECT_EQ(skiff_epoll_wait(ep, one.data(), 1, 0), 1) << "maxevents is respected";
+}
+
+// One wait reports each ready socket once, and the next wait goes on from
+// where the last stopped (round robin), never repeating within a batch.
+TEST_F(Epoll, EachReadySocketOncePerWait) {
+	std::vector<std::unique_ptr<sock>> socks;
+	for (uint64_t i = 0; i < 8; i++) {
+		socks.push_back(std::make_unique<sock>(AF_INET));
+		ASSERT_EQ(ep.add(*socks.back(), EPOLLOUT, i), 0);
+	}
+	auto ev = ep.wait(0);
+	ASSERT_EQ(ev.size(), 8u);
+	std::set<uint64_t> seen;
+	for (const epoll_event &e : ev) {
+		EXPECT_TRUE(seen.insert(e.data.u64).second) << "reported twice: " << e.data.u64;
+	}
+	std::vector<epoll_event> three(3);
+	std::set<uint64_t> batch;
+	ASSERT_EQ(skiff_epoll_wait(ep, three.data(), 3, 0), 3);
+	for (const epoll_event &e : three) {
+		EXPECT_TRUE(batch.insert(e.data.u64).second) << "reported twice: " << e.data.u64;
+	}
 }
 
 TEST_F(Epoll, WaitSleepsUntilAnEventThenTimesOut) {

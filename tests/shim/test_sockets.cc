@@ -333,7 +333,7 @@ TEST(Errors, BadDescriptorsAndArguments) {
 	}
 	EXPECT_EQ(skiff_socket(AF_UNIX, SOCK_DGRAM, 0), -1);
 	EXPECT_EQ(errno, EAFNOSUPPORT);
-	EXPECT_EQ(skiff_socket(AF_INET, SOCK_STREAM, 0), -1);
+	EXPECT_EQ(skiff_socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), -1);
 	EXPECT_EQ(errno, EPROTONOSUPPORT);
 	EXPECT_EQ(skiff_socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP), -1);
 	EXPECT_EQ(errno, EPROTONOSUPPORT);

@@ -248,3 +248,36 @@ TEST_F(conn_test, cc_selectable) {
 }
 
 } // namespace skiff::tcp::test
+
+namespace skiff::tcp::test {
+
+TEST_F(conn_test, limited_transmit_on_first_two_dupacks) {
+	socket_established();
+	send(pattern(20 * 1460));
+	ASSERT_EQ(out().size(), 10u); // cwnd-limited: IW
+	in(seg(r(), l(), flag::ACK));
+	auto v = out();
+	ASSERT_EQ(v.size(), 1u); // RFC 3042: one new segment per dupack
+	EXPECT_EQ(v[0].seq.v, l() + 10 * 1460);
+	in(seg(r(), l(), flag::ACK));
+	v = out();
+	ASSERT_EQ(v.size(), 1u);
+	EXPECT_EQ(v[0].seq.v, l() + 11 * 1460);
+	// The third dupack: fast retransmit of the first segment.
+	in(seg(r(), l(), flag::ACK));
+	v = out();
+	ASSERT_GE(v.size(), 1u);
+	EXPECT_EQ(v[0].seq.v, l());
+}
+
+TEST_F(conn_test, rto_of_three_seconds_after_lost_syn) {
+	ASSERT_TRUE(c.open_active(ctx, params).ok());
+	iss = one().seq.v;
+	advance(1'000'000);
+	one(); // SYN again: Karn forbids a sample from its SYN-ACK
+	in(seg(remote_iss, iss + 1, flag::SYN | flag::ACK));
+	one();
+	EXPECT_EQ(c.info().rto_us, 3'000'000u); // RFC 6298 5.7
+}
+
+} // namespace skiff::tcp::test

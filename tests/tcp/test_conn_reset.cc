@@ -211,3 +211,25 @@ TEST_F(paws_test, echo_gives_rtt_sample) {
 }
 
 } // namespace skiff::tcp::test
+
+namespace skiff::tcp::test {
+
+TEST_F(conn_test, acks_for_unacceptable_segments_rate_limited) {
+	socket_established();
+	size_t sent = 0;
+	for (int i = 0; i < 100; ++i) {
+		in(seg(r() + 200'000 + i, l(), flag::ACK));
+		sent += out().size();
+	}
+	EXPECT_EQ(sent, size_t(ctx.cfg.invalid_acks_per_conn));
+	EXPECT_EQ(counters.counted(tcp_event::invalid_acks_limited),
+	          100u - ctx.cfg.invalid_acks_per_conn);
+	// Duplicates with data are always ACKed: that is how lost ACKs heal.
+	in(seg(r() - 10, l(), flag::ACK, remote_win, pattern(10)));
+	EXPECT_EQ(out().size(), 1u);
+	advance(1'000'000);
+	in(seg(r() + 200'000, l(), flag::ACK));
+	EXPECT_EQ(out().size(), 1u);
+}
+
+} // namespace skiff::tcp::test
