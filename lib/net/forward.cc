@@ -140,10 +140,11 @@ bool worker::ipv4_forward(uint16_t ifc, rte_mbuf *m, const wire::ipv4_view &ip) 
 	}
 	const iface &out = _stack.ifaces()[nh->iface];
 	if (nh->on_link()) {
-		if (out.owns(dst)) {
+		iface::addr4_kind kind = out.kind_of(dst);
+		if (kind == iface::addr4_kind::ours) {
 			return false;
 		}
-		if (out.is_broadcast_for_us(dst)) { // RFC 2644: no directed broadcasts
+		if (kind == iface::addr4_kind::broadcast) { // RFC 2644: no directed broadcasts
 			drop(m, drop_reason::fwd_broadcast);
 			return true;
 		}
@@ -215,7 +216,12 @@ bool worker::ipv6_forward(uint16_t ifc, rte_mbuf *m, const wire::ipv6_view &ip) 
 template <typename Addr>
 void worker::forward_output(uint16_t ifc, const Addr &next_hop, rte_mbuf *m) {
 	bump(_counters.forwarded);
-	neigh_entry<Addr> *e = cache_for(next_hop).find(next_hop);
+	neigh_entry<Addr> *&memo = fwd_memo(next_hop);
+	neigh_entry<Addr> *e = memo;
+	if (!e || !(e->addr == next_hop) || e->state != neigh_state::reachable) [[unlikely]] {
+		e = cache_for(next_hop).find(next_hop);
+		memo = e;
+	}
 	if (e && e->state == neigh_state::reachable) [[likely]] {
 		auto *eth = rte_pktmbuf_mtod(m, rte_ether_hdr *);
 		std::memcpy(&eth->dst_addr, e->mac.b.data(), RTE_ETHER_ADDR_LEN);

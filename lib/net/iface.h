@@ -58,6 +58,30 @@ struct iface {
 	bool owns(const ipv6_addr &a) const;
 	/// Directed broadcast of one of our IPv4 subnets, or 255.255.255.255.
 	bool is_broadcast_for_us(ipv4_addr a) const;
+
+	/// What an IPv4 address is to this interface.
+	enum class addr4_kind : uint8_t {
+		other,     ///< neither of the two below
+		ours,      ///< owns(a); wins over broadcast when both hold
+		broadcast, ///< is_broadcast_for_us(a)
+	};
+	/// owns() and is_broadcast_for_us() in one pass, inline: the receive
+	/// path asks both about every datagram's source and destination.
+	addr4_kind kind_of(ipv4_addr a) const {
+		bool bcast = a.is_broadcast();
+		uint32_t h = a.host();
+		for (const prefix4 &p : v4) {
+			if (p.addr.be == a.be) {
+				return addr4_kind::ours;
+			}
+			if (p.len != 0 && p.len < 31) {
+				uint32_t net_mask = ~uint32_t(0) << (32 - p.len);
+				bcast |= (h | net_mask) == ~uint32_t(0) &&
+				         (h & net_mask) == (p.addr.host() & net_mask);
+			}
+		}
+		return bcast ? addr4_kind::broadcast : addr4_kind::other;
+	}
 	/// ff02::1, or the solicited-node group of one of our addresses.
 	bool joined(const ipv6_addr &group) const;
 	/// Source address to use towards `dst` on this interface, if any.

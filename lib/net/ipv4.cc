@@ -31,6 +31,19 @@ drop_reason ipv4_drop_reason(wire::parse_error e) {
 	}
 }
 
+// RFC 1071 over a header without options, summed as five native 32-bit
+// words: 2^16 = 1 (mod 2^16 - 1), so folding the 32-bit sum gives the sum
+// of the 16-bit words. Inline and branch-free, where the generic sum is a
+// call and a loop; it runs on every datagram the device did not check.
+bool header20_checksum_ok(const uint8_t *h) {
+	uint32_t w[5];
+	std::memcpy(w, h, sizeof(w));
+	uint64_t sum = uint64_t(w[0]) + w[1] + w[2] + w[3] + w[4];
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	return wire::cksum_fold(uint32_t(sum)) == 0;
+}
+
 bool ipv4_checksum_ok(const rte_mbuf *m, const wire::ipv4_view &ip) {
 	switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
 	case RTE_MBUF_F_RX_IP_CKSUM_GOOD:
@@ -38,6 +51,9 @@ bool ipv4_checksum_ok(const rte_mbuf *m, const wire::ipv4_view &ip) {
 	case RTE_MBUF_F_RX_IP_CKSUM_BAD:
 		return false;
 	default: // the device did not check: do it in software
+		if (ip.header_len() == sizeof(rte_ipv4_hdr)) [[likely]] {
+			return header20_checksum_ok(ip.header().data());
+		}
 		return wire::ipv4_header_checksum_ok(ip);
 	}
 }
@@ -46,7 +62,7 @@ bool ipv4_checksum_ok(const rte_mbuf *m, const wire::ipv4_view &ip) {
 // this packet. Our own address as source means a loop or a spoof.
 bool bad_source(const iface &me, ipv4_addr src) {
 	return src.is_multicast() || src.is_broadcast() || src.is_loopback() ||
-	       src.is_unspecified() || me.is_broadcast_for_us(src) || me.owns(src);
+	       src.is_unspecified() || me.kind_of(src) != iface::addr4_kind::other;
 }
 
 } // namespace
@@ -69,8 +85,9 @@ void worker::ipv4_input(uint16_t ifc, rte_mbuf *m) {
 	}
 	// RFC 1122 3.2.1.7: a host must not discard a datagram for a low TTL,
 	// so TTL is checked only when forwarding.
-	bool unicast = me.owns(ip->dst());
-	if (!unicast && !me.is_broadcast_for_us(ip->dst()) && !ip->dst().is_multicast()) {
+	iface::addr4_kind to = me.kind_of(ip->dst());
+	bool unicast = to == iface::addr4_kind::ours;
+	if (to == iface::addr4_kind::other && !ip->dst().is_multicast()) {
 		if (!_stack.config().forwarding) {
 			drop(m, drop_reason::ipv4_not_for_us);
 			return;
@@ -100,7 +117,8 @@ void worker::ipv4_input(uint16_t ifc, rte_mbuf *m) {
 		break;
 	case IPPROTO_TCP:
 		if (!unicast) {
-			drop(m, drop_reason::tcp_no_socket); // TCP is unicast only (RFC 1122 4.2.3.10)
+			drop(m,
+			     drop_reason::tcp_no_socket); // TCP is unicast only (RFC 1122 4.2.3.10)
 			break;
 		}
 		tcp4_input(ifc, m);

@@ -118,6 +118,9 @@ neigh_entry<Addr> *neigh_cache<Addr>::pin(const Addr &addr, uint16_t iface, cons
 template <typename Addr> void neigh_cache<Addr>::remove(entry &e) {
 	rte_pktmbuf_free_bulk(e.pending, e.n_pending);
 	e.n_pending = 0;
+	// The slot outlives the key: a pointer kept to it (the worker's
+	// forwarding memo) must see that it is no longer reachable.
+	e.state = neigh_state::incomplete;
 	hash_key<Addr> key(e.addr);
 	rte_hash_del_key(_hash, &key.addr);
 }

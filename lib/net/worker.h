@@ -223,6 +223,8 @@ private:
 	// Neighbours.
 	neigh_cache<ipv4_addr> &cache_for(ipv4_addr) { return *_arp; }
 	neigh_cache<ipv6_addr> &cache_for(const ipv6_addr &) { return *_nd; }
+	neigh_entry<ipv4_addr> *&fwd_memo(ipv4_addr) { return _fwd_memo4; }
+	neigh_entry<ipv6_addr> *&fwd_memo(const ipv6_addr &) { return _fwd_memo6; }
 	template <typename Addr>
 	void learn(uint16_t iface, const Addr &addr, const mac_addr &mac, bool create,
 	           bool announce);
@@ -267,7 +269,7 @@ private:
 	std::unique_ptr<neigh_cache<ipv4_addr>> _arp;
 	std::unique_ptr<neigh_cache<ipv6_addr>> _nd;
 	rte_ring *_events = nullptr;
-	rte_ring *_app_tx = nullptr; ///< datagrams from non-lcore threads (MP/SC)
+	rte_ring *_app_tx = nullptr;    ///< datagrams from non-lcore threads (MP/SC)
 	rte_ring *_tcp_kicks = nullptr; ///< tcp_sock * that applications kicked (MP/SC)
 	rte_ring *_steered = nullptr;   ///< segments of our connections from other cores (MP/SC)
 	tcp::context _tcp;
@@ -296,6 +298,12 @@ private:
 	rte_mbuf *_ipv4_burst[burst_size];
 	rte_mbuf *_ipv6_burst[burst_size];
 	uint16_t _n_arp = 0, _n_ipv4 = 0, _n_ipv6 = 0;
+	// The neighbour forward_output() found last, per family: a burst mostly
+	// goes to one next hop, and a hash lookup per packet costs as much as
+	// the rest of forwarding. Checked against the address and the state on
+	// every use (neigh_cache::remove() leaves the slot incomplete).
+	neigh_entry<ipv4_addr> *_fwd_memo4 = nullptr;
+	neigh_entry<ipv6_addr> *_fwd_memo6 = nullptr;
 };
 
 } // namespace skiff::net

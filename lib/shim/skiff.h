@@ -30,7 +30,10 @@
  * the data plane never takes it. Blocking calls sleep on a futex, so a
  * blocked thread costs no CPU.
  *
- * Only UDP (SOCK_DGRAM) for now: listen and accept fail with EOPNOTSUPP.
+ * UDP (SOCK_DGRAM) and TCP (SOCK_STREAM). A TCP connection lives on one
+ * worker core; the calling thread and that core meet in lock-free byte
+ * rings, so send() and recv() on a stream copy into and out of those rings
+ * and never wait for the network unless the socket blocks.
  */
 
 #include <fcntl.h>
@@ -98,24 +101,44 @@ int skiff_socket(int domain, int type, int protocol);
  */
 int skiff_bind(int fd, const struct sockaddr *addr, socklen_t len);
 
-/** Not for datagram sockets: -1 with EOPNOTSUPP (EBADF for a bad fd). */
+/**
+ * Accept TCP connections on every core (backlog: SYN queue + accept queue,
+ * 1..4096; SYN cookies answer beyond it). Binds an ephemeral port if unbound.
+ * @return 0, or -1: EOPNOTSUPP (a datagram socket), EINVAL (connected),
+ *         ENOBUFS, EBADF.
+ */
 int skiff_listen(int fd, int backlog);
 
-/** Not for datagram sockets: -1 with EOPNOTSUPP (EBADF for a bad fd). */
+/**
+ * The next established connection; blocks unless the listener is
+ * nonblocking (then EAGAIN), up to SO_RCVTIMEO.
+ * @return a descriptor, or -1: EAGAIN, EINVAL (not listening), EOPNOTSUPP
+ *         (a datagram socket), EBADF.
+ */
 int skiff_accept(int fd, struct sockaddr *addr, socklen_t *len);
 
 /**
- * Fix the peer: send() goes there, and only its datagrams are received
+ * UDP: fix the peer: send() goes there, and only its datagrams are received
  * (demultiplexed on the full 4-tuple). Binds an ephemeral port if unbound.
- * @return 0, or -1: EINVAL, ENETUNREACH, EADDRINUSE, EBADF.
+ * TCP: the active open. The source port is one the port's RSS steers back
+ * to the core that owns the connection. A blocking socket waits for the
+ * handshake (up to SO_SNDTIMEO); a nonblocking one returns EINPROGRESS and
+ * becomes writable (EPOLLOUT, SO_ERROR 0) once connected.
+ * @return 0, or -1: EINVAL, ENETUNREACH, EADDRINUSE, EADDRNOTAVAIL,
+ *         EINPROGRESS, EALREADY, EISCONN, ECONNREFUSED, ETIMEDOUT, EBADF.
  */
 int skiff_connect(int fd, const struct sockaddr *addr, socklen_t len);
 
 /**
- * Send one datagram. Never blocks: -1 with ENOBUFS when the mbuf pool or the
- * worker's queue is full (retry later), EMSGSIZE above one mbuf, EDESTADDRREQ
- * when neither connected nor given an address, ENETUNREACH, EPIPE after
- * shutdown(SHUT_WR), EBADF, EINVAL. Flags: MSG_DONTWAIT (no effect).
+ * UDP: send one datagram. Never blocks: -1 with ENOBUFS when the mbuf pool
+ * or the worker's queue is full (retry later), EMSGSIZE above one mbuf,
+ * EDESTADDRREQ when neither connected nor given an address, ENETUNREACH,
+ * EPIPE after shutdown(SHUT_WR), EBADF, EINVAL. Flags: MSG_DONTWAIT.
+ * TCP: a blocking socket takes all of buf (waiting for room, up to
+ * SO_SNDTIMEO); a nonblocking one takes what fits or fails with EAGAIN, or
+ * ENOBUFS when the connection cannot send because the mbuf pool is empty.
+ * EPIPE after shutdown or close of the connection, ECONNRESET after a reset.
+ * No SIGPIPE is ever raised.
  */
 ssize_t skiff_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
                      socklen_t tolen);

@@ -36,7 +36,7 @@ check "the table has a header and a row per benchmark" \
 	grep -q '^udp-echo .*| datagrams/s' "$out/stdout"
 
 # The JSON: every row present, measured rows with positive medians and a
-# ratio, a sample per repetition, TCP rows pending and empty.
+# ratio, a sample per repetition, TCP rows measured (or reported failed).
 check "bench.json is well-formed and complete" /usr/bin/python3 - "$out/bench.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -65,7 +65,12 @@ for name in ("udp-echo", "udp-echo-p50", "gen-txonly"):
     if r["status"] == "ok":
         assert r["ratio"] > 0, name
 for name in ("tcp-rr", "tcp-crr", "tcp-bulk", "tcp-idle-mem"):
-    assert rows[name]["status"] == "pending" and rows[name]["ratio"] is None, name
+    r = rows[name]
+    assert r["status"] in ("ok", "failed"), (name, r["status"], r.get("note"))
+    if r["status"] == "ok":
+        assert r["ratio"] is not None and r["ratio"] > 0, name
+    else:  # a trial that failed on a loaded machine is reported, not hidden
+        print("# %s: %s" % (name, r.get("note")))
 assert all("value" in run or "error" in run for run in d["runs"])
 PY
 

@@ -6,6 +6,7 @@
 // owns rings i. Teardown checks that every mbuf went back to the pool.
 
 #include "frames.h"
+#include "net/sockets.h"
 #include "net/stack.h"
 #include "test_env.h"
 #include "time/clock.h"
@@ -221,6 +222,27 @@ protected:
 	ring_port _port;
 	std::unique_ptr<net::stack> _stack;
 	unsigned _avail = 0;
+};
+
+/// net_test with a socket layer, and the peer's MAC already known to worker
+/// 0 (over ARP and NDP) so that replies leave at once.
+class socket_test : public net_test {
+protected:
+	void SetUp() override {
+		net_test::SetUp();
+		auto l = net::socket_layer::create(*_stack, net::socket_config{});
+		ASSERT_TRUE(l) << l.err().message;
+		_sockets = std::move(*l);
+		exchange(arp_request_from_peer());
+		exchange(icmp6_frame(multicast_mac(our6.solicited_node()), peer_mac, peer6,
+		                     our6.solicited_node(), 135, 0, ns_body(our6, peer_mac), 255));
+	}
+	void TearDown() override {
+		_sockets.reset();
+		net_test::TearDown();
+	}
+
+	std::unique_ptr<net::socket_layer> _sockets;
 };
 
 } // namespace skiff::test

@@ -80,22 +80,8 @@ struct seg_view {
 seg_view v4seg(const frame &f) { return {f, l4_v4}; }
 seg_view v6seg(const frame &f) { return {f, l4_v6}; }
 
-class tcp_test : public net_test {
+class tcp_test : public socket_test {
 protected:
-	void SetUp() override {
-		net_test::SetUp();
-		auto l = net::socket_layer::create(*_stack, net::socket_config{});
-		ASSERT_TRUE(l) << l.err().message;
-		_sockets = std::move(*l);
-		exchange(arp_request_from_peer());
-		exchange(icmp6_frame(multicast_mac(our6.solicited_node()), peer_mac, peer6,
-		                     our6.solicited_node(), 135, 0, ns_body(our6, peer_mac), 255));
-	}
-	void TearDown() override {
-		_sockets.reset();
-		net_test::TearDown();
-	}
-
 	int listener(int domain, int backlog = 16) {
 		int fd = _sockets->open(domain, SOCK_STREAM, 0);
 		EXPECT_GE(fd, 0);
@@ -132,8 +118,6 @@ protected:
 		exchange(tcp4(sport, srv_port, peer_iss + 1, sa.seq() + 1, ACK));
 		return sa.seq();
 	}
-
-	std::unique_ptr<net::socket_layer> _sockets;
 };
 
 TEST_F(tcp_test, syn_to_closed_port_gets_rst_ack) {

@@ -50,23 +50,8 @@ frame udp6(const ipv6_addr &src, const ipv6_addr &dst, uint16_t sport, uint16_t 
 	return eth(our_mac, peer_mac, et_ipv6, ipv6(src, dst, proto_udp, u));
 }
 
-class udp_test : public net_test {
+class udp_test : public socket_test {
 protected:
-	void SetUp() override {
-		net_test::SetUp();
-		auto l = net::socket_layer::create(*_stack, net::socket_config{});
-		ASSERT_TRUE(l) << l.err().message;
-		_sockets = std::move(*l);
-		// Teach the stack the peer's MAC so replies leave at once.
-		exchange(arp_request_from_peer());
-		exchange(icmp6_frame(multicast_mac(solicited(our6)), peer_mac, peer6,
-		                     solicited(our6), 135, 0, ns_body(our6, peer_mac), 255));
-	}
-	void TearDown() override {
-		_sockets.reset();
-		net_test::TearDown();
-	}
-
 	static ipv6_addr solicited(const ipv6_addr &a) { return a.solicited_node(); }
 
 	int bound_socket(int domain, uint16_t port) {
@@ -88,8 +73,6 @@ protected:
 		EXPECT_EQ(_sockets->bind(fd, reinterpret_cast<sockaddr *>(&ss), len), 0);
 		return fd;
 	}
-
-	std::unique_ptr<net::socket_layer> _sockets;
 };
 
 TEST_F(udp_test, delivers_to_bound_socket_with_source) {
