@@ -134,8 +134,8 @@ struct alignas(64) core_counters {
 	uint64_t echo_replies_received = 0;
 	uint64_t udp_delivered = 0;
 	uint64_t udp_sent = 0;
-	uint64_t tcp_sent = 0;     ///< TCP segments handed to output
-	uint64_t tcp_steered = 0;  ///< TCP segments handed to their connection's home core
+	uint64_t tcp_sent = 0;    ///< TCP segments handed to output
+	uint64_t tcp_steered = 0; ///< TCP segments handed to their connection's home core
 	uint64_t tcp_cookies_sent = 0;
 	uint64_t unreachables_sent = 0;
 	uint64_t unreachables_limited = 0;

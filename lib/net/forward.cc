@@ -227,7 +227,12 @@ void worker::forward_output(uint16_t ifc, const Addr &next_hop, rte_mbuf *m) {
 		std::memcpy(&eth->dst_addr, e->mac.b.data(), RTE_ETHER_ADDR_LEN);
 		std::memcpy(&eth->src_addr, _stack.ifaces()[e->iface].mac.b.data(),
 		            RTE_ETHER_ADDR_LEN);
-		tx(e->iface, m);
+		// tx(), without the call: it is out of line in worker.cc.
+		tx_buffer &b = _tx[e->iface];
+		b.pkts[b.n++] = m;
+		if (b.n == burst_size) {
+			flush();
+		}
 		return;
 	}
 	rte_pktmbuf_adj(m, m->l2_len);

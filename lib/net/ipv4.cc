@@ -36,9 +36,12 @@ drop_reason ipv4_drop_reason(wire::parse_error e) {
 // of the 16-bit words. Inline and branch-free, where the generic sum is a
 // call and a loop; it runs on every datagram the device did not check.
 bool header20_checksum_ok(const uint8_t *h) {
-	uint32_t w[5];
-	std::memcpy(w, h, sizeof(w));
-	uint64_t sum = uint64_t(w[0]) + w[1] + w[2] + w[3] + w[4];
+	uint64_t sum = 0;
+	for (size_t off = 0; off < sizeof(rte_ipv4_hdr); off += 4) {
+		uint32_t w; // one load each: a copy to the stack would be reloaded
+		std::memcpy(&w, h + off, 4);
+		sum += w;
+	}
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	return wire::cksum_fold(uint32_t(sum)) == 0;

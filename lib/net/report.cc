@@ -53,8 +53,9 @@ void append_tcp(std::string &out, const stack &s) {
 	       t.counted(tcp_event::resets_received), t.counted(tcp_event::resets_sent));
 	for (size_t i = 0; i < tcp::n_tcp_drops; i++) {
 		if (t.drops[i]) {
-			append(out, "  drop %-24s %10lu  (%s)\n", tcp::tcp_drop_name(tcp::tcp_drop(i)),
-			       t.drops[i], tcp::tcp_drop_description(tcp::tcp_drop(i)));
+			append(out, "  drop %-24s %10lu  (%s)\n",
+			       tcp::tcp_drop_name(tcp::tcp_drop(i)), t.drops[i],
+			       tcp::tcp_drop_description(tcp::tcp_drop(i)));
 		}
 	}
 }

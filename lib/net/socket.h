@@ -79,7 +79,8 @@ struct socket {
 
 	// A stream socket's TCP side; null for datagram sockets.
 	tcp_sock *tcp = nullptr;
-	std::atomic<uint32_t> *tcp_count = nullptr; ///< the layer's count of connections, if counted
+	std::atomic<uint32_t> *tcp_count =
+	    nullptr; ///< the layer's count of connections, if counted
 
 	// Receive side (datagram sockets).
 	rte_ring *rx = nullptr; ///< mbufs, payload at data_off

@@ -161,8 +161,9 @@ result<std::unique_ptr<socket_layer>> socket_layer::create(stack &s, const socke
 	l->_bound.emplace(std::move(*bound));
 	for (uint32_t i = 0; i < n; i++) {
 		// Multi-writer: each worker adds the connections it accepts.
-		auto t = socket_table::create(base + "_c" + std::to_string(i),
-		                              cfg.max_sockets + cfg.max_tcp, l->_qsbr, release, true);
+		auto t =
+		    socket_table::create(base + "_c" + std::to_string(i),
+		                         cfg.max_sockets + cfg.max_tcp, l->_qsbr, release, true);
 		if (!t) {
 			return t.err();
 		}
@@ -337,7 +338,8 @@ bool socket_layer::port_in_use(int domain, uint16_t port, const any_addr &addr,
                                const socket &self) const {
 	(void)domain;
 	for (const socket *o : _fds) {
-		if (!o || o == &self || !o->bound || o->local_port != port || o->type != self.type) {
+		if (!o || o == &self || !o->bound || o->local_port != port ||
+		    o->type != self.type) {
 			continue;
 		}
 		any_addr a = effective(addr), b = effective(o->local);

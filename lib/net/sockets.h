@@ -46,8 +46,8 @@ struct socket_config {
 	uint32_t rx_ring_size = 1024;   ///< datagrams queued per socket, at most
 	uint32_t unreach_per_sec = 100; ///< ICMP port unreachable rate per core
 	uint32_t max_tcp = 65536;       ///< TCP connections, at most (the connection table limit)
-	bool syncookies = true;         ///< answer SYNs with cookies when a listener's queue is full
-	tcp::settings tcp;              ///< TCP timers, buffers, congestion control default
+	bool syncookies = true; ///< answer SYNs with cookies when a listener's queue is full
+	tcp::settings tcp;      ///< TCP timers, buffers, congestion control default
 	/// The ports' RSS: Toeplitz key and redirection table (entry -> queue =
 	/// worker). Empty: the symmetric key and entry i -> queue i % workers.
 	std::vector<uint8_t> rss_key;

@@ -179,8 +179,10 @@ int socket_layer::setsockopt(int fd, int level, int name, const void *val, sockl
 		if (!val) {
 			return -EFAULT;
 		}
-		std::string_view want(static_cast<const char *>(val), strnlen(static_cast<const char *>(val), len));
-		auto algo = want == "reno" ? std::optional(tcp::cc_algo::newreno) : tcp::cc_from_name(want);
+		std::string_view want(static_cast<const char *>(val),
+		                      strnlen(static_cast<const char *>(val), len));
+		auto algo =
+		    want == "reno" ? std::optional(tcp::cc_algo::newreno) : tcp::cc_from_name(want);
 		if (!algo) {
 			return -ENOENT; // as Linux for an unknown algorithm
 		}

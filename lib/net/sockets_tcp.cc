@@ -43,7 +43,7 @@ uint16_t socket_layer::rss_worker(const flow_key &k) const {
 	if (n == 1) {
 		return 0;
 	}
-	union rte_thash_tuple t{};
+	union rte_thash_tuple t {};
 	uint32_t words;
 	if (k.family == 4) {
 		uint32_t la, ra;
@@ -257,7 +257,8 @@ int socket_layer::connect_stream(socket &s, const any_addr &src, const any_addr 
 		return -EINVAL;
 	}
 	if (s.connected) {
-		return synchronizing(ts.state.load()) || !ts.established_once ? -EALREADY : -EISCONN;
+		return synchronizing(ts.state.load()) || !ts.established_once ? -EALREADY
+		                                                              : -EISCONN;
 	}
 	flow_key k;
 	k.proto = IPPROTO_TCP;
@@ -345,7 +346,8 @@ ssize_t socket_layer::stream_recv(socket &s, void *buf, size_t len) {
 	tcp_sock &ts = *s.tcp;
 	size_t n = ts.rx.pop({static_cast<uint8_t *>(buf), len});
 	if (n > 0) {
-		tcp_request(ts, tcp_req::data); // more may wait in the connection, and the window opens
+		tcp_request(ts,
+		            tcp_req::data); // more may wait in the connection, and the window opens
 		return ssize_t(n);
 	}
 	if (s.shut_rd || ts.eof.load(std::memory_order_acquire)) {
@@ -464,17 +466,28 @@ namespace {
 uint8_t linux_state(tcp::tcp_state st) {
 	using enum tcp::tcp_state;
 	switch (st) {
-	case established: return TCP_ESTABLISHED;
-	case syn_sent: return TCP_SYN_SENT;
-	case syn_received: return TCP_SYN_RECV;
-	case fin_wait_1: return TCP_FIN_WAIT1;
-	case fin_wait_2: return TCP_FIN_WAIT2;
-	case time_wait: return TCP_TIME_WAIT;
-	case close_wait: return TCP_CLOSE_WAIT;
-	case last_ack: return TCP_LAST_ACK;
-	case listen: return TCP_LISTEN;
-	case closing: return TCP_CLOSING;
-	case closed: break;
+	case established:
+		return TCP_ESTABLISHED;
+	case syn_sent:
+		return TCP_SYN_SENT;
+	case syn_received:
+		return TCP_SYN_RECV;
+	case fin_wait_1:
+		return TCP_FIN_WAIT1;
+	case fin_wait_2:
+		return TCP_FIN_WAIT2;
+	case time_wait:
+		return TCP_TIME_WAIT;
+	case close_wait:
+		return TCP_CLOSE_WAIT;
+	case last_ack:
+		return TCP_LAST_ACK;
+	case listen:
+		return TCP_LISTEN;
+	case closing:
+		return TCP_CLOSING;
+	case closed:
+		break;
 	}
 	return TCP_CLOSE;
 }
@@ -490,13 +503,14 @@ int socket_layer::get_tcp_info(int fd, void *val, socklen_t *len) {
 	if (int rc = tcp_info(fd, i); rc < 0) {
 		return rc;
 	}
-	struct ::tcp_info li{};
+	struct ::tcp_info li {};
 	li.tcpi_state = linux_state(i.state);
 	li.tcpi_retransmits = uint8_t(std::min<uint32_t>(i.retransmits, 255));
 	li.tcpi_backoff = i.backoff;
-	li.tcpi_options = uint8_t(((i.options & tcp::opt_bits::timestamps) ? TCPI_OPT_TIMESTAMPS : 0) |
-	                          ((i.options & tcp::opt_bits::sack) ? TCPI_OPT_SACK : 0) |
-	                          ((i.options & tcp::opt_bits::wscale) ? TCPI_OPT_WSCALE : 0));
+	li.tcpi_options =
+	    uint8_t(((i.options & tcp::opt_bits::timestamps) ? TCPI_OPT_TIMESTAMPS : 0) |
+	            ((i.options & tcp::opt_bits::sack) ? TCPI_OPT_SACK : 0) |
+	            ((i.options & tcp::opt_bits::wscale) ? TCPI_OPT_WSCALE : 0));
 	li.tcpi_snd_wscale = i.snd_wscale & 0xf;
 	li.tcpi_rcv_wscale = i.rcv_wscale & 0xf;
 	li.tcpi_rto = i.rto_us;

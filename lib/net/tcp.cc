@@ -3,6 +3,7 @@
 // core, and turn what it wants to send into packets. The application side
 // meets the connection through lock-free rings only (see tcp_sock.h).
 
+#include "wire/tcp.h"
 #include "net/sockets.h"
 #include "net/stack.h"
 #include "net/tcp_sock.h"
@@ -11,7 +12,6 @@
 #include "wire/checksum.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
-#include "wire/tcp.h"
 
 #include <sys/epoll.h>
 
@@ -92,17 +92,19 @@ void worker::tcp_input(uint16_t ifc, rte_mbuf *m, const Addr &src, const Addr &d
 	}
 	bool sw_ok;
 	if constexpr (std::is_same_v<Addr, ipv4_addr>) {
-		sw_ok = (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN ||
-		        wire::l4_checksum_ok_v4(*wire::ipv4_view::parse(
-		                                    {rte_pktmbuf_mtod(m, const uint8_t *),
-		                                     rte_pktmbuf_pkt_len(m)}),
-		                                v->whole());
+		sw_ok =
+		    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN ||
+		    wire::l4_checksum_ok_v4(
+		        *wire::ipv4_view::parse(
+		            {rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m)}),
+		        v->whole());
 	} else {
-		sw_ok = (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN ||
-		        wire::l4_checksum_ok_v6(*wire::ipv6_view::parse(
-		                                    {rte_pktmbuf_mtod(m, const uint8_t *),
-		                                     rte_pktmbuf_pkt_len(m)}),
-		                                v->whole());
+		sw_ok =
+		    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN ||
+		    wire::l4_checksum_ok_v6(
+		        *wire::ipv6_view::parse(
+		            {rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m)}),
+		        v->whole());
 	}
 	if (!l4_checksum_ok(m, sw_ok)) {
 		drop(m, drop_reason::tcp_bad_checksum);
@@ -151,8 +153,8 @@ void worker::tcp_input(uint16_t ifc, rte_mbuf *m, const Addr &src, const Addr &d
 // Segments steered here by another core: parse them again, as if received.
 void worker::drain_steered() {
 	rte_mbuf *pkts[burst_size];
-	unsigned n = rte_ring_sc_dequeue_burst(_steered, reinterpret_cast<void **>(pkts), burst_size,
-	                                       nullptr);
+	unsigned n = rte_ring_sc_dequeue_burst(_steered, reinterpret_cast<void **>(pkts),
+	                                       burst_size, nullptr);
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t ifc = uint16_t(pkts[i]->hash.usr);
 		if ((rte_pktmbuf_mtod(pkts[i], const uint8_t *)[0] >> 4) == 4) {

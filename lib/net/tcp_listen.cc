@@ -69,7 +69,8 @@ void worker::tcp_listen_input(socket &l, const flow_key &key, const tcp::segment
 		p.rcvbuf = l.rcvbuf;
 		tcp::syn_params sp{std::min<uint16_t>(p.mss, seg.opt.mss.value_or(536)),
 		                   seg.opt.window_scale.value_or(0xff), seg.opt.sack_permitted};
-		uint32_t cookie = _sockets->cookies().make(tuple_of(key), seg.seq.v, sp, _tcp.now_us);
+		uint32_t cookie =
+		    _sockets->cookies().make(tuple_of(key), seg.seq.v, sp, _tcp.now_us);
 		bump(_counters.tcp_cookies_sent);
 		tcp_send(key, tcp::connection::cookie_syn_ack(_tcp, p, seg, cookie), nullptr);
 		return;

@@ -48,12 +48,12 @@ struct tcp_sock {
 	timer tmr;            ///< at conn.next_timer_us(), on the home worker's wheel
 	flow_key key{};       ///< the 4-tuple, also hashed into the ISN
 	tcp::open_params params;
-	uint16_t home = 0;    ///< the worker that owns the connection
+	uint16_t home = 0; ///< the worker that owns the connection
 	class worker *home_worker = nullptr;
-	bool in_table = false;  ///< the home worker's table holds key (home worker only)
-	bool owned = false;     ///< the home worker holds a reference (home worker only)
-	bool finished = false;  ///< CLOSED and forgotten by the worker (home worker only)
-	bool app_gone = false;  ///< the worker has seen tcp_req::close
+	bool in_table = false;     ///< the home worker's table holds key (home worker only)
+	bool owned = false;        ///< the home worker holds a reference (home worker only)
+	bool finished = false;     ///< CLOSED and forgotten by the worker (home worker only)
+	bool app_gone = false;     ///< the worker has seen tcp_req::close
 	bool close_done = false;   ///< ... and acted on it
 	bool shut_pending = false; ///< FIN once tx is drained into the connection
 	bool error_reported = false;
@@ -66,15 +66,15 @@ struct tcp_sock {
 	std::atomic<bool> eof{false}; ///< the peer's FIN, after every byte now in rx
 	std::atomic<bool> established_once{false};
 	std::atomic<bool> finished_once{false}; ///< the core let go of the connection
-	std::atomic<bool> starved{false}; ///< its last segment found the mbuf pool empty
+	std::atomic<bool> starved{false};       ///< its last segment found the mbuf pool empty
 
 	// A connection accepted by a listener, until accept() takes it.
 	socket *listener = nullptr; ///< the listener's socket (a counted reference)
 	bool queued = false;        ///< in the listener's accept ring
 
 	// A listener.
-	rte_ring *accept_q = nullptr;  ///< established connections (socket *), MP/MC
-	uint32_t backlog = 0;          ///< listen(backlog): pending + unaccepted, at most
+	rte_ring *accept_q = nullptr;     ///< established connections (socket *), MP/MC
+	uint32_t backlog = 0;             ///< listen(backlog): pending + unaccepted, at most
 	std::atomic<uint32_t> pending{0}; ///< half-open and unaccepted connections
 	std::atomic<bool> closed{false};  ///< the application closed the listener
 

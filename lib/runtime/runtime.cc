@@ -2,8 +2,8 @@
 
 #include "net/report.h"
 
-#include <rte_ethdev.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_pcapng.h>
@@ -47,7 +47,8 @@ void read_rss(uint16_t port_id, net::socket_config &sc) {
 	}
 	sc.rss_key = std::move(key);
 	for (uint16_t i = 0; i < info.reta_size; i++) {
-		sc.reta.push_back(groups[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE]);
+		sc.reta.push_back(
+		    groups[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE]);
 	}
 }
 

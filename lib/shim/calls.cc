@@ -3,8 +3,8 @@
 // with nothing queued sleeps on the socket's futex word (socket::seq), which
 // the data plane bumps on every delivery.
 
-#include "shim/skiff.h"
 #include "net/tcp_sock.h"
+#include "shim/skiff.h"
 #include "shim/state.h"
 
 #include <cstdarg>
@@ -90,8 +90,7 @@ ssize_t receive(int fd, void *buf, size_t len, int flags, sockaddr *from, sockle
 // Retry `attempt` while it says -EAGAIN, sleeping on the socket's sequence
 // word in between, for a blocking socket and until `timeout_ns` (<= 0:
 // forever; then -EAGAIN, as Linux's SO_RCVTIMEO/SO_SNDTIMEO).
-template <typename F>
-ssize_t wait_for(net::socket &s, int flags, int64_t timeout_ns, F &&attempt) {
+template <typename F> ssize_t wait_for(net::socket &s, int flags, int64_t timeout_ns, F &&attempt) {
 	uint64_t deadline = timeout_ns <= 0 ? UINT64_MAX : monotonic_ns() + uint64_t(timeout_ns);
 	for (;;) {
 		uint32_t seen = s.seq.load(std::memory_order_acquire);

@@ -436,6 +436,28 @@ TEST_F(forward_test, v4_next_hop_is_resolved_while_packets_wait) {
 	EXPECT_EQ(get_mac(out.b[0], 0), host_mac);
 }
 
+// The worker remembers the last neighbour it forwarded to; once that
+// neighbour ages out, the next packet must resolve again, not reuse its MAC.
+TEST_F(forward_test, a_remembered_neighbour_that_aged_out_is_resolved_again) {
+	const ipv4_addr host = v4("198.18.2.11");
+	const mac_addr host_mac = mac("02:00:00:00:02:11");
+	from_a(v4_from_a(host));
+	from_b(eth(mac_b, host_mac, et_arp, arp(2, host_mac, host, mac_b, router_b4)));
+	auto out = from_a(v4_from_a(host));
+	ASSERT_EQ(out.b.size(), 1u);
+	ASSERT_EQ(get_mac(out.b[0], 0), host_mac); // remembered now
+	for (int i = 0; i < 400 && worker().arp_cache().find(host); i++) {
+		_clock.advance_ns(100 * ms); // REACHABLE_TIME, then the unanswered probes
+		poll();
+	}
+	ASSERT_EQ(worker().arp_cache().find(host), nullptr) << "aged out";
+	out = from_a(v4_from_a(host));
+	ASSERT_EQ(out.b.size(), 1u);
+	EXPECT_EQ(out.b[0],
+	          eth(bcast_mac, mac_b, et_arp, arp(1, mac_b, router_b4, mac_addr{}, host)))
+	    << "an ARP request, not a frame to the old MAC";
+}
+
 TEST_F(forward_test, v6_next_hop_is_resolved_while_packets_wait) {
 	const ipv6_addr host = v6("2001:2:0:2::10");
 	const mac_addr host_mac = mac("02:00:00:00:02:10");

@@ -77,8 +77,12 @@ struct seg_view {
 	size_t payload_len() const { return f.size() - l4 - size_t(f[l4 + 12] >> 4) * 4; }
 };
 
-seg_view v4seg(const frame &f) { return {f, l4_v4}; }
-seg_view v6seg(const frame &f) { return {f, l4_v6}; }
+seg_view v4seg(const frame &f) {
+	return {f, l4_v4};
+}
+seg_view v6seg(const frame &f) {
+	return {f, l4_v6};
+}
 
 class tcp_test : public socket_test {
 protected:

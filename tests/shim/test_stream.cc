@@ -85,9 +85,8 @@ TEST(Stream, BulkOverIpv6IsIntact) {
 	ASSERT_EQ(skiff_connect(c, sa(at), sizeof(at)), 0);
 	std::string got = read_n(c, data.size() + 1);
 	ASSERT_EQ(got.size(), data.size());
-	EXPECT_TRUE(std::equal(data.begin(), data.end(), got.begin(), [](uint8_t a, char b) {
-		return a == uint8_t(b);
-	}));
+	EXPECT_TRUE(std::equal(data.begin(), data.end(), got.begin(),
+	                       [](uint8_t a, char b) { return a == uint8_t(b); }));
 	skiff_shutdown(c, SHUT_WR);
 	sender.join();
 	skiff_close(l);
