@@ -70,55 +70,58 @@ any_addr remote_of(const flow_key &k) {
 
 } // namespace
 
+namespace {
+
+// Only when the NIC did not check the L4 checksum is it summed in software.
+bool nic_checked_l4(const rte_mbuf *m) {
+	return (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
+}
+
+} // namespace
+
 void worker::tcp4_input(uint16_t ifc, rte_mbuf *m) {
 	auto ip =
 	    wire::ipv4_view::parse({rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m)});
-	tcp_input(ifc, m, ip->src(), ip->dst(), ip->payload());
+	auto v = wire::tcp_view::parse(ip->payload());
+	if (!v.ok()) {
+		drop(m, drop_reason::tcp_truncated);
+		return;
+	}
+	if (!l4_checksum_ok(m, nic_checked_l4(m) || wire::l4_checksum_ok_v4(*ip, v->whole()))) {
+		drop(m, drop_reason::tcp_bad_checksum);
+		return;
+	}
+	tcp_input(ifc, m, ip->src(), ip->dst(), *v);
 }
 
 void worker::tcp6_input(uint16_t ifc, rte_mbuf *m) {
 	auto ip =
 	    wire::ipv6_view::parse({rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m)});
-	tcp_input(ifc, m, ip->src(), ip->dst(), ip->upper_payload());
-}
-
-template <typename Addr>
-void worker::tcp_input(uint16_t ifc, rte_mbuf *m, const Addr &src, const Addr &dst,
-                       wire::bytes l4) {
-	auto v = wire::tcp_view::parse(l4);
+	auto v = wire::tcp_view::parse(ip->upper_payload());
 	if (!v.ok()) {
 		drop(m, drop_reason::tcp_truncated);
 		return;
 	}
-	bool sw_ok;
-	if constexpr (std::is_same_v<Addr, ipv4_addr>) {
-		sw_ok =
-		    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN ||
-		    wire::l4_checksum_ok_v4(
-		        *wire::ipv4_view::parse(
-		            {rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m)}),
-		        v->whole());
-	} else {
-		sw_ok =
-		    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN ||
-		    wire::l4_checksum_ok_v6(
-		        *wire::ipv6_view::parse(
-		            {rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_pkt_len(m)}),
-		        v->whole());
-	}
-	if (!l4_checksum_ok(m, sw_ok)) {
+	if (!l4_checksum_ok(m, nic_checked_l4(m) || wire::l4_checksum_ok_v6(*ip, v->whole()))) {
 		drop(m, drop_reason::tcp_bad_checksum);
 		return;
 	}
-	auto opts = wire::tcp_options::parse(v->options());
+	tcp_input(ifc, m, ip->src(), ip->dst(), *v);
+}
+
+// Both families, once the segment is parsed and its checksum is good.
+template <typename Addr>
+void worker::tcp_input(uint16_t ifc, rte_mbuf *m, const Addr &src, const Addr &dst,
+                       const wire::tcp_view &view) {
+	auto opts = wire::tcp_options::parse(view.options());
 	if (!opts.ok()) {
 		drop(m, drop_reason::tcp_bad_option);
 		return;
 	}
 	flow_key k;
 	k.proto = IPPROTO_TCP;
-	set_local(k, dst, rte_cpu_to_be_16(v->dst_port()));
-	set_remote(k, src, rte_cpu_to_be_16(v->src_port()));
+	set_local(k, dst, rte_cpu_to_be_16(view.dst_port()));
+	set_remote(k, src, rte_cpu_to_be_16(view.src_port()));
 	if (!_sockets) {
 		drop(m, drop_reason::tcp_no_socket);
 		return;
@@ -136,7 +139,7 @@ void worker::tcp_input(uint16_t ifc, rte_mbuf *m, const Addr &src, const Addr &d
 		}
 		return;
 	}
-	tcp::segment seg = to_segment(*v, *opts);
+	tcp::segment seg = to_segment(view, *opts);
 	_tcp.now_us = _now_ns / 1000;
 	if (s && s->tcp && s->tcp->in_table) {
 		tcp_sock &ts = *s->tcp;

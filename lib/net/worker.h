@@ -14,6 +14,7 @@
 #include "tcp/segment.h"
 #include "time/clock.h"
 #include "time/timer_wheel.h"
+#include "wire/tcp.h"
 #include "wire/udp.h"
 
 #include <rte_mbuf.h>
@@ -240,7 +241,7 @@ private:
 	void tcp6_input(uint16_t iface, rte_mbuf *m);
 	template <typename Addr>
 	void tcp_input(uint16_t iface, rte_mbuf *m, const Addr &src, const Addr &dst,
-	               wire::bytes l4);
+	               const wire::tcp_view &view);
 	void tcp_listen_input(socket &listener, const flow_key &key, const tcp::segment &seg);
 	tcp_sock *tcp_spawn(socket &listener, const flow_key &key);
 	void tcp_service(tcp_sock &ts, uint32_t events);
