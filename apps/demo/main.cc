@@ -2,28 +2,40 @@
 // a virtual cable made of two DPDK rings, resolve each other's addresses and
 // ping each other over IPv4 and IPv6. No NIC, no root, no hugepages.
 
+#include "runtime/host.h"
 #include "runtime/runtime.h"
 
 #include "net/report.h"
 
 #include <CLI/CLI.hpp>
-#include <rte_eth_ring.h>
-#include <rte_ring.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 
 namespace {
 
+using skiff::app::host;
 using skiff::net::any_addr;
 
-struct side {
-	const char *name;
-	const char *v4;
-	const char *v6;
-	std::unique_ptr<skiff::net::stack> stack;
-	std::optional<skiff::port> port;
-};
+/// A and B: a ring pair joins their ports.
+skiff::result<std::pair<std::unique_ptr<host>, std::unique_ptr<host>>>
+make_hosts(rte_mempool *pool, const skiff::clock &clk) {
+	auto cable = skiff::app::make_ring_cable("demo", 1024);
+	if (!cable) {
+		return cable.err();
+	}
+	skiff::app::host_config ca{"A", cable->first, {"198.18.0.1/24", "2001:2::1/64"}, pool, {}};
+	skiff::app::host_config cb{"B", cable->second, {"198.18.0.2/24", "2001:2::2/64"}, pool, {}};
+	auto a = host::create(ca, clk);
+	if (!a) {
+		return a.err();
+	}
+	auto b = host::create(cb, clk);
+	if (!b) {
+		return b.err();
+	}
+	return std::pair{std::move(*a), std::move(*b)};
+}
 
 struct tally {
 	unsigned replies = 0;
@@ -44,70 +56,17 @@ void on_reply(void *ctx, const skiff::net::echo_reply &r) {
 	            r.seq, r.data_len, ms);
 }
 
-// Two rings make one cable: what A sends, B receives, and back.
-skiff::result<void> make_cable(side &a, side &b, rte_mempool *pool) {
-	rte_ring *ab =
-	    rte_ring_create("demo_a_to_b", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	rte_ring *ba =
-	    rte_ring_create("demo_b_to_a", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (!ab || !ba) {
-		return skiff::make_error(-ENOMEM, "cannot create the demo rings: raise --mem");
-	}
-	if (rte_eth_from_rings("demo_a", &ba, 1, &ab, 1, SOCKET_ID_ANY) < 0 ||
-	    rte_eth_from_rings("demo_b", &ab, 1, &ba, 1, SOCKET_ID_ANY) < 0) {
-		return skiff::make_error(-ENODEV, "cannot create the ring ports");
-	}
-	// rte_eth_from_rings() names the ports net_ring_<name>.
-	for (side *s : {&a, &b}) {
-		skiff::port_config cfg;
-		cfg.devargs = std::string("net_ring_demo_") + (s == &a ? "a" : "b");
-		cfg.pool = pool;
-		auto p = skiff::port::open(cfg);
-		if (!p) {
-			return p.err();
-		}
-		s->port.emplace(std::move(*p));
-	}
-	return {};
-}
-
-skiff::result<void> make_stack(side &s, rte_mempool *pool, const skiff::clock &clk) {
-	skiff::net::stack_config cfg;
-	cfg.name = s.name;
-	cfg.pool = pool;
-	auto st = skiff::net::stack::create(cfg, clk);
-	if (!st) {
-		return st.err();
-	}
-	s.stack = std::move(*st);
-	const skiff::port_info &i = s.port->info();
-	if (auto r =
-	        s.stack->add_iface(i.id, 1, skiff::wire::mac_addr::from(i.mac), i.mtu, i.offloads);
-	    !r) {
-		return r.err();
-	}
-	for (const char *a : {s.v4, s.v6}) {
-		if (auto r = s.stack->add_address(a); !r) {
-			return r.err();
-		}
-	}
-	if (auto w = s.stack->add_worker(); !w) {
-		return w.err();
-	}
-	return {};
-}
-
 // Poll both stacks for `ms` milliseconds: one core plays both machines.
-void run_for(side &a, side &b, const skiff::clock &clk, uint64_t ms) {
+void run_for(host &a, host &b, const skiff::clock &clk, uint64_t ms) {
 	uint64_t end = clk.now_ns() + ms * 1'000'000;
 	while (clk.now_ns() < end && !skiff::env::stop_requested()) {
-		a.stack->worker_at(0).poll();
-		b.stack->worker_at(0).poll();
+		a.worker().poll();
+		b.worker().poll();
 	}
 }
 
-void explain_counters(side &a, side &b) {
-	auto ta = a.stack->totals(), tb = b.stack->totals();
+void explain_counters(host &a, host &b) {
+	auto ta = a.stack().totals(), tb = b.stack().totals();
 	std::printf("\nWhat each stack counted:\n");
 	std::printf("  A: sent %lu ARP request(s) and %lu neighbour solicitation(s); "
 	            "received %lu echo replies\n",
@@ -145,19 +104,14 @@ int main(int argc, char **argv) {
 	if (!pool) {
 		return skiff::report_startup_error("skiff-demo", pool.err());
 	}
-	side a{"A", "198.18.0.1/24", "2001:2::1/64", nullptr, {}};
-	side b{"B", "198.18.0.2/24", "2001:2::2/64", nullptr, {}};
-	if (auto r = make_cable(a, b, *pool); !r) {
-		return skiff::report_startup_error("skiff-demo", r.err());
+	auto hosts = make_hosts(*pool, clk);
+	if (!hosts) {
+		return skiff::report_startup_error("skiff-demo", hosts.err());
 	}
-	for (side *s : {&a, &b}) {
-		if (auto r = make_stack(*s, *pool, clk); !r) {
-			return skiff::report_startup_error("skiff-demo", r.err());
-		}
-	}
-	skiff::net::register_telemetry(*a.stack);
+	host &a = *hosts->first, &b = *hosts->second;
+	skiff::net::register_telemetry(a.stack());
 	tally t;
-	a.stack->worker_at(0).set_echo_hook(on_reply, &t);
+	a.worker().set_echo_hook(on_reply, &t);
 
 	say("skiff demo: two network stacks talking over a virtual cable\n");
 	say("Two independent skiff stacks, A and B, run in this process. Each owns a DPDK port;");
@@ -174,8 +128,7 @@ int main(int argc, char **argv) {
 	any_addr to_v6 = *skiff::net::parse_addr("2001:2::2");
 	for (unsigned seq = 0; seq < count && !skiff::env::stop_requested(); seq++) {
 		for (const any_addr &dst : {to_v4, to_v6}) {
-			int rc =
-			    a.stack->worker_at(0).send_echo_request(dst, 0xd3, uint16_t(seq), 56);
+			int rc = a.worker().send_echo_request(dst, 0xd3, uint16_t(seq), 56);
 			if (rc < 0) {
 				std::printf("  ping failed: %s\n", strerror(-rc));
 			}
@@ -190,15 +143,15 @@ int main(int argc, char **argv) {
 	}
 	std::printf(".\n");
 	if (opts.stats_interval || spdlog::get_level() <= spdlog::level::info) {
-		std::printf("\nStack A in detail:\n%s", skiff::net::format_stats(*a.stack).c_str());
-		std::printf("\nStack B in detail:\n%s", skiff::net::format_stats(*b.stack).c_str());
+		std::printf("\nStack A in detail:\n%s",
+		            skiff::net::format_stats(a.stack()).c_str());
+		std::printf("\nStack B in detail:\n%s",
+		            skiff::net::format_stats(b.stack()).c_str());
 	}
 	say("\nNext: scripts/test runs every test; build/apps/skiff-node brings the same stack up");
 	say("on a tap device so the Linux kernel's own ping can talk to it (see README.md).");
-	a.stack.reset();
-	b.stack.reset();
-	a.port.reset();
-	b.port.reset();
+	hosts->first.reset();
+	hosts->second.reset();
 	rte_mempool_free(*pool);
 	return t.replies == expected ? 0 : 1;
 }

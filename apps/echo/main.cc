@@ -32,6 +32,7 @@
 //   skiff-echo --client --tcp bulk --bytes 8388608 --wire "loss=1,seed=1"
 
 #include "echo_stats.h"
+#include "runtime/host.h"
 #include "runtime/runtime.h"
 #include "tcp_mode.h"
 
@@ -40,12 +41,9 @@
 
 #include <CLI/CLI.hpp>
 #include <rte_cycles.h>
-#include <rte_eth_ring.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_ring.h>
 #include <spdlog/spdlog.h>
 
 #include <malloc.h>
@@ -67,6 +65,7 @@ namespace {
 using skiff::error;
 using skiff::make_error;
 using skiff::result;
+using skiff::app::host;
 using skiff::net::any_addr;
 using skiff::net::ipv4_addr;
 using skiff::net::ipv6_addr;
@@ -366,119 +365,55 @@ private:
 
 // ---- The in-process setup ----------------------------------------------------------
 
-/// Bytes allocated from DPDK's heaps, over every NUMA socket.
-size_t rte_heap_in_use() {
-	size_t total = 0;
-	for (unsigned i = 0; i < rte_socket_count(); i++) {
-		rte_malloc_socket_stats st{};
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0) {
-			total += st.heap_allocsz_bytes;
-		}
-	}
-	return total;
-}
-
 /// Bytes in use in the C++ heap (every arena, and the mmap'ed blocks).
 size_t heap_in_use() {
 	struct mallinfo2 mi = mallinfo2();
 	return mi.uordblks + mi.hblkhd;
 }
 
-/// One machine of the pair: a port on the cable, a stack with one worker,
-/// and its socket layer.
-struct side {
-	const char *name;
-	const char *v4;
-	const char *v6;
-	std::optional<skiff::port> port;
-	std::unique_ptr<skiff::net::stack> stack;
-	std::unique_ptr<skiff::net::socket_layer> sockets;
-	size_t socket_rte_bytes = 0; ///< DPDK heap the socket layer took (its tables)
-
-	~side() {
-		sockets.reset(); // before the stack: it detaches from the workers
-		stack.reset();
-		port.reset();
-	}
+/// The two machines of the benchmark, each a port, a stack with one worker
+/// and a socket layer, joined by a ring pair or a net_wire cable.
+struct hosts {
+	std::unique_ptr<host> server, client;
 };
 
-result<void> open_ports(side &server, side &client, rte_mempool *pool, const std::string &srv,
-                        const std::string &cli) {
-	for (side *s : {&server, &client}) {
-		skiff::port_config cfg;
-		cfg.devargs = s == &server ? srv : cli;
-		cfg.pool = pool;
-		auto p = skiff::port::open(cfg);
-		if (!p) {
-			return p.err();
+/// A ring pair @p depth frames deep, or (--wire) a net_wire cable with the
+/// same impairments each way (drivers/net_wire).
+result<hosts> make_hosts(rte_mempool *pool, const skiff::clock &clk, const client_config &cfg,
+                         unsigned depth, const skiff::net::socket_config &scfg) {
+	std::pair<std::string, std::string> ends;
+	if (cfg.wire.empty()) {
+		auto c = skiff::app::make_ring_cable("echo", std::max(1024u, depth));
+		if (!c) {
+			return c.err();
 		}
-		s->port.emplace(std::move(*p));
+		ends = *c;
+	} else {
+		std::string common = ",link=echo," + cfg.wire;
+		ends = {"net_wire_echo_srv" + common, "net_wire_echo_cli" + common};
 	}
-	return {};
-}
-
-// A net_wire cable (drivers/net_wire) with the same impairments each way.
-result<void> make_wire(side &server, side &client, rte_mempool *pool, const std::string &args) {
-	std::string common = ",link=echo" + (args.empty() ? "" : "," + args);
-	return open_ports(server, client, pool, "net_wire_echo_srv" + common,
-	                  "net_wire_echo_cli" + common);
-}
-
-// Two rings make one cable: what the client sends, the server receives.
-result<void> make_cable(side &server, side &client, rte_mempool *pool, uint32_t window) {
-	unsigned size = std::max(1024u, rte_align32pow2(2 * window));
-	rte_ring *c2s =
-	    rte_ring_create("echo_c2s", size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	rte_ring *s2c =
-	    rte_ring_create("echo_s2c", size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (!c2s || !s2c) {
-		return make_error(-ENOMEM, "cannot create the cable's rings: raise --mem");
+	skiff::app::host_config sc{
+	    "srv", ends.first, {"198.18.0.1/24", "2001:2::1/64"}, pool, scfg};
+	skiff::app::host_config cc{
+	    "cli", ends.second, {"198.18.0.2/24", "2001:2::2/64"}, pool, scfg};
+	hosts h;
+	auto srv = host::create(sc, clk);
+	if (!srv) {
+		return srv.err();
 	}
-	if (rte_eth_from_rings("echo_srv", &c2s, 1, &s2c, 1, SOCKET_ID_ANY) < 0 ||
-	    rte_eth_from_rings("echo_cli", &s2c, 1, &c2s, 1, SOCKET_ID_ANY) < 0) {
-		return make_error(-ENODEV, "cannot create the ring ports");
+	h.server = std::move(*srv);
+	auto cli = host::create(cc, clk);
+	if (!cli) {
+		return cli.err();
 	}
-	return open_ports(server, client, pool, "net_ring_echo_srv", "net_ring_echo_cli");
-}
-
-result<void> make_stack(side &s, rte_mempool *pool, const skiff::clock &clk,
-                        const skiff::net::socket_config &scfg) {
-	skiff::net::stack_config cfg;
-	cfg.name = s.name;
-	cfg.pool = pool;
-	auto st = skiff::net::stack::create(cfg, clk);
-	if (!st) {
-		return st.err();
-	}
-	s.stack = std::move(*st);
-	const skiff::port_info &i = s.port->info();
-	if (auto r =
-	        s.stack->add_iface(i.id, 1, skiff::wire::mac_addr::from(i.mac), i.mtu, i.offloads);
-	    !r) {
-		return r.err();
-	}
-	for (const char *a : {s.v4, s.v6}) {
-		if (auto r = s.stack->add_address(a); !r) {
-			return r.err();
-		}
-	}
-	if (auto w = s.stack->add_worker(); !w) {
-		return w.err();
-	}
-	size_t before = rte_heap_in_use();
-	auto sl = skiff::net::socket_layer::create(*s.stack, scfg);
-	s.socket_rte_bytes = rte_heap_in_use() - before;
-	if (!sl) {
-		return sl.err();
-	}
-	s.sockets = std::move(*sl);
-	return {};
+	h.client = std::move(*cli);
+	return h;
 }
 
 /// A connected socket towards the server whose datagrams go to `client`.
-result<void> open_client_socket(side &s, echo_client &client, const client_config &cfg,
+result<void> open_client_socket(host &s, echo_client &client, const client_config &cfg,
                                 const any_addr &server) {
-	auto &sl = *s.sockets;
+	auto &sl = s.sockets();
 	int domain = cfg.ipv6 ? AF_INET6 : AF_INET;
 	int fd = sl.open(domain, SOCK_DGRAM, 0);
 	sockaddr_storage ss{};
@@ -521,8 +456,8 @@ int client_lcore(void *arg) {
 }
 
 // Server on the main lcore, client on the second; or both on one lcore.
-void drive(const skiff::env &e, side &server, echo_client &client, worker &cw) {
-	worker &sw = server.stack->worker_at(0);
+void drive(const skiff::env &e, host &server, echo_client &client, worker &cw) {
+	worker &sw = server.worker();
 	client_run run{&client, &cw};
 	if (e.lcores().size() == 1) {
 		client.start();
@@ -657,12 +592,12 @@ double buffer_bytes(uint32_t bufsize) {
 
 /// idle: heap bytes per connection end, buffers taken out, plus one slot
 /// of the preallocated connection table.
-void measure_idle(skiff::echo::tcp_run_result &r, size_t heap_before, const side &client,
+void measure_idle(skiff::echo::tcp_run_result &r, size_t heap_before, const host &client,
                   const skiff::net::socket_config &scfg, uint32_t bufsize) {
 	double ends = 2.0 * r.conns;
 	double heap = double(heap_in_use() - heap_before) / ends;
 	double slots = 2.0 * scfg.max_sockets + double(scfg.max_sockets + scfg.max_tcp);
-	double slot = double(client.socket_rte_bytes) / slots;
+	double slot = double(client.socket_table_bytes()) / slots;
 	r.bytes_per_conn = heap - buffer_bytes(bufsize) + slot;
 	r.buffer_bytes = buffer_bytes(0);
 	r.method = "heap_delta_minus_buffers_plus_table_slot";
@@ -693,10 +628,10 @@ skiff::net::socket_config tcp_socket_config(const client_config &cfg) {
 	return scfg;
 }
 
-void print_tcp_counters(const side &server, const side &client) {
+void print_tcp_counters(host &server, host &client) {
 	using skiff::tcp::tcp_event;
-	for (const side *s : {&server, &client}) {
-		const auto &c = s->stack->worker_at(0).tcp_counters();
+	for (host *s : {&server, &client}) {
+		const auto &c = s->worker().tcp_counters();
 		uint64_t drops = 0;
 		for (uint64_t d : c.drops) {
 			drops += d;
@@ -704,15 +639,15 @@ void print_tcp_counters(const side &server, const side &client) {
 		std::printf(
 		    "skiff-echo: %s tcp: %lu segments in, %lu out, %lu retransmitted (%lu fast, "
 		    "%lu timeouts), %lu out of order, %lu dropped; stack drops %lu\n",
-		    s->name, c.counted(tcp_event::segs_in), c.counted(tcp_event::segs_out),
-		    c.counted(tcp_event::retransmits), c.counted(tcp_event::fast_retransmits),
-		    c.counted(tcp_event::rto_expired), c.counted(tcp_event::ooo_segments), drops,
-		    s->stack->totals().total_drops());
+		    s->stack().config().name.c_str(), c.counted(tcp_event::segs_in),
+		    c.counted(tcp_event::segs_out), c.counted(tcp_event::retransmits),
+		    c.counted(tcp_event::fast_retransmits), c.counted(tcp_event::rto_expired),
+		    c.counted(tcp_event::ooo_segments), drops, s->stack().totals().total_drops());
 	}
 }
 
-uint64_t retransmits(const side &s) {
-	return s.stack->worker_at(0).tcp_counters().counted(skiff::tcp::tcp_event::retransmits);
+uint64_t retransmits(host &s) {
+	return s.worker().tcp_counters().counted(skiff::tcp::tcp_event::retransmits);
 }
 
 int tcp_exit_code(const skiff::echo::tcp_run_result &r, bool all_up) {
@@ -731,26 +666,19 @@ int tcp_exit_code(const skiff::echo::tcp_run_result &r, bool all_up) {
 int run_tcp_client(const skiff::env &e, rte_mempool *pool, const skiff::clock &clk,
                    const client_config &cfg) {
 	skiff::net::socket_config scfg = tcp_socket_config(cfg);
-	side server{"srv", "198.18.0.1/24", "2001:2::1/64", {}, {}, {}, 0};
-	side client{"cli", "198.18.0.2/24", "2001:2::2/64", {}, {}, {}, 0};
 	// Rings deep enough for a window of full-sized segments each way.
-	result<void> r = cfg.wire.empty() ? make_cable(server, client, pool, 2048)
-	                                  : make_wire(server, client, pool, cfg.wire);
-	for (side *s : {&server, &client}) {
-		if (r) {
-			r = make_stack(*s, pool, clk, scfg);
-		}
+	auto h = make_hosts(pool, clk, cfg, 4096, scfg);
+	if (!h) {
+		return skiff::report_startup_error(prog, h.err());
 	}
-	if (!r) {
-		return skiff::report_startup_error(prog, r.err());
-	}
+	host &server = *h->server, &client = *h->client;
 	const auto &tc = cfg.tcp_cfg;
-	skiff::echo::tcp_server srv(*server.sockets, tc.mode == tcp_mode::bulk);
+	skiff::echo::tcp_server srv(server.sockets(), tc.mode == tcp_mode::bulk);
 	if (auto l = srv.listen(cfg.server_port, tc.bufsize); !l) {
 		return skiff::report_startup_error(prog, l.err());
 	}
 	any_addr to = *skiff::net::parse_addr(cfg.ipv6 ? "2001:2::1" : "198.18.0.1");
-	skiff::echo::tcp_client cl(tc, *client.sockets, to);
+	skiff::echo::tcp_client cl(tc, client.sockets(), to);
 	cl.set_peer_accepted(&srv.accepted_counter());
 	srv.reserve(tc.conns);
 	std::printf("skiff-echo: tcp %s; server stack on lcore %u, client stack on lcore %u, "
@@ -758,7 +686,7 @@ int run_tcp_client(const skiff::env &e, rte_mempool *pool, const skiff::clock &c
 	            skiff::echo::tcp_mode_name(tc.mode), e.lcores()[0], e.lcores().back(),
 	            cfg.wire.empty() ? "a ring pair" : ("net_wire (" + cfg.wire + ")").c_str());
 	size_t heap_before = heap_in_use();
-	worker &sw = server.stack->worker_at(0), &cw = client.stack->worker_at(0);
+	worker &sw = server.worker(), &cw = client.worker();
 	drive_tcp(e, sw, srv, cl, cw);
 	skiff::echo::tcp_run_result res = cl.result();
 	bool all_up = cl.all_established() && srv.accepted() >= tc.conns;
@@ -775,8 +703,8 @@ int run_tcp_client(const skiff::env &e, rte_mempool *pool, const skiff::clock &c
 	print_tcp_counters(server, client);
 	if (spdlog::get_level() <= spdlog::level::debug) {
 		std::printf("server stack:\n%s\nclient stack:\n%s",
-		            skiff::net::format_stats(*server.stack).c_str(),
-		            skiff::net::format_stats(*client.stack).c_str());
+		            skiff::net::format_stats(server.stack()).c_str(),
+		            skiff::net::format_stats(client.stack()).c_str());
 	}
 	skiff::echo::print_tcp_result(stdout, res);
 	return tcp_exit_code(res, all_up);
@@ -802,21 +730,16 @@ int run_client(skiff::options opts, client_config cfg) {
 		return rc;
 	}
 	{
-		side server{"srv", "198.18.0.1/24", "2001:2::1/64", {}, {}, {}, 0};
-		side client{"cli", "198.18.0.2/24", "2001:2::2/64", {}, {}, {}, 0};
-		result<void> r = cfg.wire.empty() ? make_cable(server, client, *pool, cfg.window)
-		                                  : make_wire(server, client, *pool, cfg.wire);
-		for (side *s : {&server, &client}) {
-			if (r) {
-				r = make_stack(*s, *pool, clk, skiff::net::socket_config{});
-			}
+		auto h = make_hosts(*pool, clk, cfg, 2 * cfg.window, skiff::net::socket_config{});
+		if (!h) {
+			return skiff::report_startup_error(prog, h.err());
 		}
-		auto fd = r ? open_echo_socket(*server.sockets, *server.stack, cfg.server_port)
-		            : result<int>(r.err());
+		host &server = *h->server, &client = *h->client;
+		auto fd = open_echo_socket(server.sockets(), server.stack(), cfg.server_port);
 		if (!fd) {
 			return skiff::report_startup_error(prog, fd.err());
 		}
-		worker &cw = client.stack->worker_at(0);
+		worker &cw = client.worker();
 		echo_client ec(cfg, cw, *pool);
 		any_addr to = *skiff::net::parse_addr(cfg.ipv6 ? "2001:2::1" : "198.18.0.1");
 		if (auto c = open_client_socket(client, ec, cfg, to); !c) {
@@ -830,7 +753,7 @@ int run_client(skiff::options opts, client_config cfg) {
 		    cfg.warmup, cfg.duration);
 		drive(*e, server, ec, cw);
 		skiff::echo::run_result res = ec.result();
-		auto st = server.stack->totals(), ct = client.stack->totals();
+		auto st = server.stack().totals(), ct = client.stack().totals();
 		std::printf(
 		    "skiff-echo: server echoed %lu datagrams; drops: server %lu, client %lu; "
 		    "late or stray echoes %lu; send failures %lu\n",
@@ -838,8 +761,8 @@ int run_client(skiff::options opts, client_config cfg) {
 		    ec.send_failures());
 		if (spdlog::get_level() <= spdlog::level::debug) {
 			std::printf("server stack:\n%s\nclient stack:\n%s",
-			            skiff::net::format_stats(*server.stack).c_str(),
-			            skiff::net::format_stats(*client.stack).c_str());
+			            skiff::net::format_stats(server.stack()).c_str(),
+			            skiff::net::format_stats(client.stack()).c_str());
 		}
 		skiff::echo::print_result(stdout, res);
 		rc = res.round_trips > 0 ? 0 : 1;
