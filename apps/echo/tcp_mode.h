@@ -45,17 +45,6 @@ inline int set_tcp_buffers(net::socket_layer &sl, int fd, uint32_t bytes) {
 	return rc < 0 ? rc : sl.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 }
 
-/// The events a socket is ready for now (EPOLLIN, EPOLLOUT, ...).
-inline uint32_t tcp_events(net::socket_layer &sl, int fd) {
-	net::socket *s = sl.get(fd);
-	if (!s) {
-		return EPOLLERR;
-	}
-	uint32_t ev = sl.poll_events(*s);
-	net::socket_layer::put(s);
-	return ev;
-}
-
 /**
  * The server: accepts on a dual-stack listener and echoes every byte back,
  * or (verify) checks the bytes against the pattern and answers the
@@ -580,7 +569,7 @@ private:
 		}
 		_next_check = now + secs(0.001);
 		for (slot &s : _slots) {
-			if (s.fd >= 0 && !s.up && (tcp_events(_sl, s.fd) & EPOLLOUT)) {
+			if (s.fd >= 0 && !s.up && (_sl.events(s.fd) & EPOLLOUT)) {
 				s.up = true;
 				_established++;
 			}

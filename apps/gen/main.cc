@@ -18,15 +18,25 @@
 // MAC = the receiving port's (02:53:47:00:00:01, locally administered, when
 // nothing receives), 198.18.0.1 -> 198.19.0.1 (2001:2::1 -> 2001:2::2 when an
 // address given is IPv6), UDP 1024 -> 9.
+//
+// With --tcp short|long it runs stateful TCP instead, through skiff's own
+// stack and socket layer (tcp_run.h, tcp_load.h):
+//
+//   skiff-gen --port net_wire0,link=t --port net_wire1,link=t --lcores 0-1 \
+//             --tcp short --cps 5000 --conns 256 --duration 10
+//   skiff-gen --port net_tap0,iface=gen0 --src 198.18.0.2 --dst 198.18.0.1 --dport 8080 \
+//             --tcp long --conns 4 --request 100 --response 1048576 --duration 10
 
 #include "generator.h"
 #include "pacer.h"
 #include "pcap_replay.h"
 #include "report.h"
 #include "spec.h"
+#include "tcp_run.h"
 
 #include "env/env.h"
 #include "port/port.h"
+#include "runtime/runtime.h"
 
 #include <CLI/CLI.hpp>
 #include <rte_cycles.h>
@@ -52,34 +62,6 @@ using skiff::result;
 
 constexpr const char *prog = "skiff-gen";
 
-/// Parse the command line: nullopt to go on, else the exit status (0 after
-/// --help, 1 after a bad option, reported in one line). Like lib/runtime's,
-/// which skiff-gen does not link: it needs no host stack.
-std::optional<int> parse_cli(CLI::App &app, int argc, char **argv) {
-	try {
-		app.parse(argc, argv);
-	} catch (const CLI::CallForHelp &) {
-		std::fputs(app.help().c_str(), stdout);
-		return 0;
-	} catch (const CLI::ParseError &e) {
-		std::fprintf(stderr, "%s: %s (see --help)\n", prog, e.what());
-		return 1;
-	}
-	return std::nullopt;
-}
-
-result<rte_mempool *> make_pool(const char *name, unsigned n_mbufs) {
-	rte_mempool *mp = rte_pktmbuf_pool_create(name, n_mbufs, n_mbufs >= 4096 ? 256 : 32, 0,
-	                                          RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (!mp) {
-		return make_error(-ENOMEM, std::string("cannot allocate the ") + name +
-		                               " pool of " + std::to_string(n_mbufs) +
-		                               " mbufs: " + rte_strerror(rte_errno) +
-		                               "; lower --mbufs or raise --mem");
-	}
-	return mp;
-}
-
 /// Everything skiff-gen adds to the common options, as typed.
 struct gen_options {
 	std::string src, dst;
@@ -103,7 +85,6 @@ struct gen_options {
 	bool pcap_timing = false;
 	bool quiet = false;
 	std::string json, csv;
-	bool tcp = false;
 };
 
 /// The options parsed into what the engine needs, before the EAL.
@@ -151,7 +132,6 @@ void add_gen_options(CLI::App &app, gen_options &g) {
 	app.add_flag("--quiet", g.quiet, "no live progress line on stderr");
 	app.add_option("--json", g.json, "write the results as JSON to FILE");
 	app.add_option("--csv", g.csv, "write the results as CSV to FILE");
-	app.add_flag("--tcp", g.tcp, "stateful TCP mode (not available yet)");
 }
 
 result<plan_inputs> parse_inputs(const gen_options &g) {
@@ -244,6 +224,39 @@ result<void> check_modes(const gen_options &g, const skiff::options &opts, const
 	return {};
 }
 
+/// The TCP mode's own checks: the UDP mode's options that do not apply.
+result<void> check_tcp_mode(const CLI::App &app, const skiff::options &opts) {
+	for (const char *udp_only :
+	     {"--size", "--rate", "--rate-l1", "--rx-port", "--tx-only", "--rfc2544",
+	      "--pcap-replay", "--sport", "--src-mac", "--dst-mac"}) {
+		if (app.count(udp_only) != 0) {
+			return make_error(-EINVAL, std::string(udp_only) +
+			                               " is for the UDP mode: with --tcp, see "
+			                               "--request/--response/--conns/--cps "
+			                               "(source ports: --ephemeral-ports)");
+		}
+	}
+	if (!opts.addrs.empty() || !opts.gateways.empty() || !opts.pcap.empty()) {
+		return make_error(-EINVAL, "with --tcp, give the addresses as --src/--dst "
+		                           "(no --addr, --gateway or --pcap)");
+	}
+	return {};
+}
+
+tcp_shared tcp_shared_of(const CLI::App &app, const gen_options &g, int argc, char **argv) {
+	tcp_shared sh;
+	sh.src = g.src;
+	sh.dst = g.dst;
+	sh.dport = app.count("--dport") ? g.dport : "";
+	sh.count = g.count;
+	sh.tx_port = g.tx_port;
+	sh.quiet = g.quiet;
+	sh.json = g.json;
+	sh.csv = g.csv;
+	sh.args.assign(argv, argv + argc);
+	return sh;
+}
+
 /// The EAL side: pools and ports.
 struct setup {
 	std::optional<skiff::env> env;
@@ -317,12 +330,12 @@ result<void> bring_up(setup &s, const skiff::options &opts, const gen_options &g
 		return e.err();
 	}
 	s.env.emplace(std::move(*e));
-	auto tp = make_pool("gen_tx", opts.mbufs);
+	auto tp = skiff::app::make_pool("gen_tx", opts.mbufs, RTE_MBUF_DEFAULT_BUF_SIZE);
 	if (!tp) {
 		return tp.err();
 	}
 	s.tx_pool = *tp;
-	auto rp = make_pool("gen_rx", opts.mbufs);
+	auto rp = skiff::app::make_pool("gen_rx", opts.mbufs, RTE_MBUF_DEFAULT_BUF_SIZE);
 	if (!rp) {
 		return rp.err();
 	}
@@ -627,18 +640,27 @@ int main(int argc, char **argv) {
 	skiff::options opts;
 	opts.log_level = "warn"; // the results are the output; -- log-level info for more
 	gen_options g;
-	CLI::App app{"skiff-gen: a UDP traffic generator and meter on DPDK queues", prog};
+	tcp_options t;
+	CLI::App app{"skiff-gen: a traffic generator and meter on DPDK queues: UDP on raw "
+	             "queues, or stateful TCP through skiff's stack (--tcp)",
+	             prog};
 	skiff::add_common_options(app, opts);
 	add_gen_options(app, g);
-	if (auto rc = parse_cli(app, argc, argv)) {
+	add_tcp_options(app, t);
+	if (auto rc = skiff::app::parse_cli(app, argc, argv)) {
 		return *rc;
 	}
-	if (g.tcp) {
-		std::fprintf(stderr,
-		             "%s: --tcp is not available yet: the stateful TCP mode needs "
-		             "skiff's TCP stack, which has not landed\n",
-		             prog);
-		return 1;
+	if (!t.pattern.empty()) {
+		if (auto c = check_tcp_mode(app, opts); !c) {
+			return skiff::report_startup_error(prog, c.err());
+		}
+		if (app.count("--ephemeral-ports") == 0) {
+			opts.ephemeral_lo = 1024; // a load generator owns its stack's ports
+		}
+		if (app.count("--mem") == 0) {
+			opts.mem_mb = 512; // two stacks, each with a 64 MB rte_lpm DIR-24-8 table
+		}
+		return run_tcp(opts, t, tcp_shared_of(app, g, argc, argv));
 	}
 	auto in = parse_inputs(g);
 	if (!in) {

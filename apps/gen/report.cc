@@ -10,11 +10,6 @@ namespace skiff::gen {
 
 namespace {
 
-nlohmann::json latency_json(const latency_summary &l) {
-	return {{"samples", l.samples}, {"min", l.min},   {"p50", l.p50},
-	        {"p99", l.p99},         {"p999", l.p999}, {"max", l.max}};
-}
-
 nlohmann::json run_json(const run_stats &r) {
 	nlohmann::json j = {
 	    {"frame_size", r.label},
@@ -227,17 +222,12 @@ void print_rfc2544(FILE *out, const std::vector<rfc2544_row> &rows) {
 	}
 }
 
-nlohmann::json to_json(const run_meta &meta, const run_stats &total,
-                       const std::vector<run_stats> &runs, const std::vector<rfc2544_row> &rfc) {
-	nlohmann::json j = run_json(total);
-	j.erase("frame_size");
-	j["tool"] = "skiff-gen";
-	j["dpdk_version"] = meta.dpdk_version;
-	j["mode"] = meta.mode;
-	j["rate"] = meta.rate;
-	j["flows"] = meta.flows;
-	j["lcores"] = meta.lcores;
-	j["args"] = meta.args;
+nlohmann::json latency_json(const latency_summary &l) {
+	return {{"samples", l.samples}, {"min", l.min},   {"p50", l.p50},
+	        {"p99", l.p99},         {"p999", l.p999}, {"max", l.max}};
+}
+
+nlohmann::json meta_json(const run_meta &meta) {
 	nlohmann::json ports = nlohmann::json::array();
 	for (const port_meta &p : meta.ports) {
 		ports.push_back({{"devargs", p.devargs},
@@ -246,7 +236,17 @@ nlohmann::json to_json(const run_meta &meta, const run_stats &total,
 		                 {"link_speed_mbps", p.link_speed_mbps},
 		                 {"role", p.role}});
 	}
-	j["ports"] = ports;
+	return {{"tool", "skiff-gen"}, {"dpdk_version", meta.dpdk_version},
+	        {"mode", meta.mode},   {"rate", meta.rate},
+	        {"flows", meta.flows}, {"lcores", meta.lcores},
+	        {"args", meta.args},   {"ports", ports}};
+}
+
+nlohmann::json to_json(const run_meta &meta, const run_stats &total,
+                       const std::vector<run_stats> &runs, const std::vector<rfc2544_row> &rfc) {
+	nlohmann::json j = run_json(total);
+	j.erase("frame_size");
+	j.update(meta_json(meta));
 	nlohmann::json rj = nlohmann::json::array();
 	for (const run_stats &r : runs) {
 		rj.push_back(run_json(r));

@@ -104,7 +104,7 @@ struct run_meta {
 	std::vector<std::string> args; ///< the whole command line
 	std::string rate;              ///< rate_spec::describe()
 	uint64_t flows = 1;
-	std::string mode = "udp"; ///< "udp", "pcap-replay" or "rfc2544"
+	std::string mode = "udp"; ///< "udp", "pcap-replay", "rfc2544", "tcp-short", "tcp-long"
 };
 
 /// Sum of several runs (for a sweep's top-level numbers); latency from @p merged.
@@ -123,6 +123,11 @@ void print_table(FILE *out, const std::vector<run_stats> &runs, const run_meta &
 
 /// The RFC 2544 table.
 void print_rfc2544(FILE *out, const std::vector<rfc2544_row> &rows);
+
+/// A latency summary as JSON (nanoseconds).
+nlohmann::json latency_json(const latency_summary &l);
+/// The run's metadata as JSON: tool, DPDK version, mode, ports, lcores, args.
+nlohmann::json meta_json(const run_meta &meta);
 
 /// The JSON document (see the "tool" key) for @p total over @p runs.
 nlohmann::json to_json(const run_meta &meta, const run_stats &total,

@@ -32,7 +32,11 @@ struct neigh_config {
 };
 
 template <typename Addr> struct neigh_entry {
-	static constexpr unsigned max_pending = 4;
+	/// Packets that wait for resolution. A burst of new connections, or a
+	/// forwarded flow's first burst, all wait at once: Linux queues about
+	/// 100 (unres_qlen); 4 cost a one-second SYN retransmission to every
+	/// connection but the first four opened towards a new neighbour.
+	static constexpr unsigned max_pending = 64;
 
 	Addr addr{};
 	mac_addr mac{};

@@ -615,6 +615,16 @@ int socket_layer::set_native_rx(int fd, udp_rx_fn fn, void *ctx) {
 	return 0;
 }
 
+uint32_t socket_layer::events(int fd) {
+	socket *s = get(fd);
+	if (!s) {
+		return EPOLLERR | EPOLLHUP;
+	}
+	uint32_t ev = poll_events(*s);
+	put(s);
+	return ev;
+}
+
 uint32_t socket_layer::poll_events(const socket &s) const {
 	if (s.tcp) {
 		return stream_events(s);

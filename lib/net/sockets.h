@@ -98,6 +98,8 @@ public:
 
 	/// Readiness: EPOLLIN / EPOLLOUT / EPOLLERR bits for `s` now.
 	uint32_t poll_events(const socket &s) const;
+	/// The same for `fd`; EPOLLERR | EPOLLHUP when it is not open.
+	uint32_t events(int fd);
 
 	// Data side.
 	socket *lookup_udp(uint16_t worker, const flow_key &key) const;

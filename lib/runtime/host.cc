@@ -63,7 +63,8 @@ result<std::pair<std::string, std::string>> make_ring_cable(const std::string &t
 	if (!ab || !ba) {
 		rte_ring_free(ab);
 		rte_ring_free(ba);
-		return make_error(-ENOMEM, "cannot create the rings of cable " + tag + ": raise --mem");
+		return make_error(-ENOMEM,
+		                  "cannot create the rings of cable " + tag + ": raise --mem");
 	}
 	std::string a = tag + "_a", b = tag + "_b";
 	if (rte_eth_from_rings(a.c_str(), &ba, 1, &ab, 1, SOCKET_ID_ANY) < 0 ||

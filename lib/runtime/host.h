@@ -58,8 +58,7 @@ private:
 /// Two rings that make one cable, each @p depth frames deep: what one end
 /// sends, the other receives. Returns the two ends' devargs
 /// ("net_ring_<tag>_a", "net_ring_<tag>_b") for host_config::devargs.
-result<std::pair<std::string, std::string>> make_ring_cable(const std::string &tag,
-                                                            unsigned depth);
+result<std::pair<std::string, std::string>> make_ring_cable(const std::string &tag, unsigned depth);
 
 /// Bytes allocated from DPDK's heaps, over every NUMA socket.
 size_t rte_heap_in_use();

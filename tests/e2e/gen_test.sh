@@ -7,7 +7,8 @@
 #   - a lossy cable's loss is measured within its model;
 #   - pcap replay sends every frame of a capture;
 #   - an RFC 2544 search finishes with a loss-free NDR;
-#   - startup problems are one line each; --tcp says it is not there yet.
+#   - startup problems are one line each.
+# The TCP mode has its own tests: gen_tcp_test.sh, gen_tcp_kernel_test.sh.
 # Usage: gen_test.sh BUILD_DIR SOURCE_DIR
 
 build=$1
@@ -154,7 +155,9 @@ expect_error "bad range" "bad --src" --count 10 --src 198.18.0.9-198.18.0.1
 expect_error "size above the port MTU" "above the largest frame" --count 10 --size 1600
 expect_error "IPv6 frame too small" "82-byte minimum" --count 10 --src 2001:2::1 --size 64
 expect_error "unknown port index" "--rx-port 5: there is no such --port" --count 10 --rx-port 5
-expect_error "--tcp is not available yet" "--tcp is not available yet" --count 10 --tcp
+expect_error "an unknown TCP pattern" "--tcp 'fast': say short" --tcp fast --duration 1
+expect_error "a UDP option in the TCP mode" "--size is for the UDP mode" --tcp short --size 128 \
+	--duration 1
 expect_error "a sweep needs a length" "needs --duration" --size 64-128
 
 echo "1..$tap_n"
