@@ -64,9 +64,9 @@ result<tcp_pattern> parse_tcp_pattern(const std::string &s) {
 
 result<void> check_tcp_profile(const tcp_profile &p, bool client) {
 	if (p.request == 0 || p.request > tcp_max_message || p.response > tcp_max_message) {
-		return make_error(-EINVAL, "--request must be 1.." + std::to_string(tcp_max_message) +
-		                               " bytes and --response 0.." +
-		                               std::to_string(tcp_max_message));
+		return make_error(
+		    -EINVAL, "--request must be 1.." + std::to_string(tcp_max_message) +
+		                 " bytes and --response 0.." + std::to_string(tcp_max_message));
 	}
 	if (p.conns == 0 || p.conns > 60000) {
 		return make_error(-EINVAL, "--conns must be 1..60000");
@@ -110,8 +110,8 @@ uint64_t tcp_client_stats::failures() const {
 
 // ---- client -------------------------------------------------------------------------
 
-tcp_client::tcp_client(const tcp_profile &p, net::socket_layer &sl,
-                       const sockaddr_storage &server, socklen_t server_len)
+tcp_client::tcp_client(const tcp_profile &p, net::socket_layer &sl, const sockaddr_storage &server,
+                       socklen_t server_len)
     : _p(p), _sl(sl), _server(server), _server_len(server_len),
       _request(pattern_message(p.request)), _response(pattern_message(p.response)),
       _in(new uint8_t[recv_chunk]), _slots(p.conns) {
@@ -264,8 +264,8 @@ void tcp_client::check_connected(slot &s, uint64_t now) {
 
 void tcp_client::send_request(slot &s, uint64_t now) {
 	for (int turn = 0; turn < turns_per_step && s.state == st::sending; turn++) {
-		ssize_t n = _sl.sendto(s.fd, _request.get() + s.done, _p.request - s.done, 0,
-		                       nullptr, 0);
+		ssize_t n =
+		    _sl.sendto(s.fd, _request.get() + s.done, _p.request - s.done, 0, nullptr, 0);
 		if (n == -EAGAIN || n == -ENOBUFS) {
 			return; // the send buffer is full, or the core's queue: later
 		}
@@ -357,8 +357,8 @@ void tcp_client::close_all() {
 // ---- server -------------------------------------------------------------------------
 
 tcp_server::tcp_server(const tcp_profile &p, net::socket_layer &sl)
-    : _p(p), _sl(sl), _request(pattern_message(p.request)),
-      _response(pattern_message(p.response)), _in(new uint8_t[recv_chunk]) {}
+    : _p(p), _sl(sl), _request(pattern_message(p.request)), _response(pattern_message(p.response)),
+      _in(new uint8_t[recv_chunk]) {}
 
 tcp_server::~tcp_server() {
 	close_all();
@@ -367,7 +367,8 @@ tcp_server::~tcp_server() {
 result<void> tcp_server::listen(uint16_t port, uint32_t max_conns) {
 	int fd = _sl.open(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		return make_error(fd, std::string("cannot open the TCP listener: ") + strerror(-fd));
+		return make_error(fd,
+		                  std::string("cannot open the TCP listener: ") + strerror(-fd));
 	}
 	tune(_sl, fd, _p.buffer);
 	sockaddr_in6 a{};

@@ -63,9 +63,9 @@ void print_latency(FILE *out, const char *what, const latency_summary &l) {
 	if (l.samples == 0) {
 		return;
 	}
-	std::fprintf(out, "  %-18s p50 %s  p99 %s  p99.9 %s  max %s  (%" PRIu64 " samples)\n",
-	             what, format_ns(l.p50).c_str(), format_ns(l.p99).c_str(),
-	             format_ns(l.p999).c_str(), format_ns(l.max).c_str(), l.samples);
+	std::fprintf(out, "  %-18s p50 %s  p99 %s  p99.9 %s  max %s  (%" PRIu64 " samples)\n", what,
+	             format_ns(l.p50).c_str(), format_ns(l.p99).c_str(), format_ns(l.p999).c_str(),
+	             format_ns(l.max).c_str(), l.samples);
 }
 
 void print_client(FILE *out, const tcp_summary &s) {
@@ -98,7 +98,8 @@ void print_client(FILE *out, const tcp_summary &s) {
 	}
 	if (s.open_waits) {
 		std::fprintf(out,
-		             "  ^ opening waited %" PRIu64 " times for a free source port or socket: "
+		             "  ^ opening waited %" PRIu64
+		             " times for a free source port or socket: "
 		             "TIME_WAIT holds a port for 2 MSL (widen --ephemeral-ports, lower "
 		             "--msl)\n",
 		             s.open_waits);

@@ -38,7 +38,7 @@ struct endpoints {
 
 /// "IP" or "IP/LEN" (default LEN: the benchmarking range, /15 or /48).
 result<std::pair<net::any_addr, std::string>> parse_cidr(const std::string &text,
-                                                          const char *what) {
+                                                         const char *what) {
 	std::string ip = text.substr(0, text.find('/'));
 	auto a = net::parse_addr(ip);
 	if (!a) {
@@ -112,9 +112,7 @@ class progress {
 public:
 	explicit progress(bool on) : _on(on), _hz(rte_get_tsc_hz()) {}
 
-	void start(uint64_t now) {
-		_started = _last = now;
-	}
+	void start(uint64_t now) { _started = _last = now; }
 	void maybe_print(uint64_t now, const tcp_client &c) {
 		if (!_on || now - _last < _hz) {
 			return;
@@ -200,8 +198,8 @@ void drive_both(const env &e, client_lane &lane, tcp_server &srv, net::worker &s
 
 /// Only the server, until --duration or a signal.
 void drive_server(tcp_server &srv, net::worker &w, double duration) {
-	uint64_t end = duration > 0 ? rte_rdtsc() + uint64_t(duration * double(rte_get_tsc_hz()))
-	                            : UINT64_MAX;
+	uint64_t end =
+	    duration > 0 ? rte_rdtsc() + uint64_t(duration * double(rte_get_tsc_hz())) : UINT64_MAX;
 	while (!env::stop_requested() && rte_rdtsc() < end) {
 		srv.step();
 		w.poll();
@@ -285,8 +283,8 @@ struct session {
 	}
 };
 
-result<void> bring_up(session &s, const options &opts, const tcp_options &t,
-                      const tcp_shared &sh, role r, const endpoints &ep) {
+result<void> bring_up(session &s, const options &opts, const tcp_options &t, const tcp_shared &sh,
+                      role r, const endpoints &ep) {
 	auto e = env::init(opts, prog);
 	if (!e) {
 		return e.err();
@@ -326,7 +324,8 @@ result<void> bring_up(session &s, const options &opts, const tcp_options &t,
 		socklen_t len = net::to_sockaddr(
 		    std::holds_alternative<net::ipv6_addr>(ep.server) ? AF_INET6 : AF_INET,
 		    ep.server, ep.port, reinterpret_cast<sockaddr *>(&to), sizeof(to));
-		s.client = std::make_unique<tcp_client>(t.profile, s.client_host->sockets(), to, len);
+		s.client =
+		    std::make_unique<tcp_client>(t.profile, s.client_host->sockets(), to, len);
 	}
 	return {};
 }
@@ -338,8 +337,9 @@ int exit_status(const tcp_summary &sum) {
 		return 1;
 	}
 	if (sum.client && sum.completed == 0) {
-		std::fprintf(stderr, "%s: no connection completed (is the server at --dst "
-		                     "listening on --dport?)\n",
+		std::fprintf(stderr,
+		             "%s: no connection completed (is the server at --dst "
+		             "listening on --dport?)\n",
 		             prog);
 		return 1;
 	}
@@ -364,13 +364,15 @@ void add_tcp_options(CLI::App &app, tcp_options &t) {
 	app.add_option("--conns", p.conns,
 	               "TCP: connections open at once, at most (short) or flows (long)")
 	    ->capture_default_str();
-	app.add_option("--cps", p.cps, "TCP short: new connections per second (default: as "
-	                               "fast as --conns allows)");
+	app.add_option("--cps", p.cps,
+	               "TCP short: new connections per second (default: as "
+	               "fast as --conns allows)");
 	app.add_option("--timeout", p.timeout,
 	               "TCP: seconds without progress before a connection counts as failed")
 	    ->capture_default_str();
-	app.add_option("--tcp-buffer", p.buffer, "TCP: SO_SNDBUF/SO_RCVBUF bytes (default: the "
-	                                         "stack's)");
+	app.add_option("--tcp-buffer", p.buffer,
+	               "TCP: SO_SNDBUF/SO_RCVBUF bytes (default: the "
+	               "stack's)");
 	app.add_option("--msl", t.msl_ms,
 	               "TCP: maximum segment lifetime in ms; TIME_WAIT lasts 2 MSL")
 	    ->capture_default_str();
