@@ -96,10 +96,16 @@ struct plan_inputs {
 };
 
 void add_gen_options(CLI::App &app, gen_options &g) {
-	app.add_option("--src", g.src, "source IP or range IP-IP (default 198.18.0.1)");
-	app.add_option("--dst", g.dst, "destination IP or range IP-IP (default 198.19.0.1)");
+	app.add_option("--src", g.src,
+	               "source IP or range IP-IP (default 198.18.0.1); TCP: the client's "
+	               "address, IP[/LEN] (default LEN: 15, or 48 for IPv6)");
+	app.add_option("--dst", g.dst,
+	               "destination IP or range IP-IP (default 198.19.0.1); TCP: the server's "
+	               "address, IP[/LEN]");
 	app.add_option("--sport", g.sport, "UDP source port or range P-P (default 1024)");
-	app.add_option("--dport", g.dport, "UDP destination port or range P-P (default 9)");
+	app.add_option(
+	    "--dport", g.dport,
+	    "UDP destination port or range P-P (default 9); TCP: the server's port (default 80)");
 	app.add_option("--src-mac", g.src_mac, "source MAC (default: the sending port's)");
 	app.add_option("--dst-mac", g.dst_mac,
 	               "destination MAC (default: the receiving port's, else 02:53:47:00:00:01)");
@@ -110,7 +116,9 @@ void add_gen_options(CLI::App &app, gen_options &g) {
 	               "1Mpps, 5Gbps (L2), 5Gbps-l1, 50% (of L1 line rate); "
 	               "default unlimited");
 	app.add_flag("--rate-l1", g.rate_l1, "count a bit rate at L1 (+20 bytes per frame)");
-	app.add_option("--count", g.count, "frames to send per run (default: until --duration)");
+	app.add_option("--count", g.count,
+	               "frames to send per run, or (--tcp short) connections to open; default: "
+	               "until --duration");
 	app.add_option("--tx-port", g.tx_port, "index of the --port that sends (default 0)");
 	app.add_option("--rx-port", g.rx_port,
 	               "index of the --port that receives (default 1 if given, else 0)");
