@@ -49,7 +49,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -582,21 +581,14 @@ result<void> write_outputs(const gen_options &g, const run_meta &meta,
                            const std::vector<run_stats> &runs, const std::vector<rfc2544_row> &rfc,
                            const histogram &all) {
 	run_stats total = runs.empty() ? run_stats{} : total_of(runs, all);
+	result<void> r;
 	if (!g.json.empty()) {
-		std::ofstream f(g.json);
-		f << to_json(meta, total, runs, rfc).dump(2) << '\n';
-		if (!f) {
-			return make_error(-EIO, "cannot write --json " + g.json);
-		}
+		r = write_report(g.json, to_json(meta, total, runs, rfc).dump(2) + "\n", "--json");
 	}
-	if (!g.csv.empty()) {
-		std::ofstream f(g.csv);
-		f << to_csv(runs);
-		if (!f) {
-			return make_error(-EIO, "cannot write --csv " + g.csv);
-		}
+	if (r && !g.csv.empty()) {
+		r = write_report(g.csv, to_csv(runs), "--csv");
 	}
-	return {};
+	return r;
 }
 
 int run_all(setup &s, plan_inputs &in, const skiff::options &opts, const gen_options &g, int argc,

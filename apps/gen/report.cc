@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <fstream>
 #include <sstream>
 
 namespace skiff::gen {
@@ -100,6 +101,15 @@ run_stats total_of(const std::vector<run_stats> &runs, const histogram &merged) 
 	                      : 0;
 	t.latency = latency_summary::of(merged);
 	return t;
+}
+
+result<void> write_report(const std::string &path, const std::string &text, const char *option) {
+	std::ofstream f(path);
+	f << text;
+	if (!f) {
+		return make_error(-EIO, std::string("cannot write ") + option + " " + path);
+	}
+	return {};
 }
 
 std::string format_ns(uint64_t ns) {

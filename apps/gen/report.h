@@ -15,6 +15,8 @@
 #include "histogram.h"
 #include "rfc2544.h"
 
+#include "base/result.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -135,6 +137,9 @@ nlohmann::json to_json(const run_meta &meta, const run_stats &total,
 
 /// CSV: a header line, then one line per run.
 std::string to_csv(const std::vector<run_stats> &runs);
+
+/// Write @p text to @p path (for --json/--csv); the error names @p option.
+result<void> write_report(const std::string &path, const std::string &text, const char *option);
 
 /// Human-readable latency: "812 ns", "12.3 us", "4.10 ms".
 std::string format_ns(uint64_t ns);

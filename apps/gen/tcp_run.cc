@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -248,21 +247,14 @@ run_meta make_meta(const env &e, const tcp_options &t, const tcp_shared &sh,
 }
 
 result<void> write_files(const tcp_shared &sh, const run_meta &meta, const tcp_summary &sum) {
+	result<void> r;
 	if (!sh.json.empty()) {
-		std::ofstream f(sh.json);
-		f << tcp_to_json(meta, sum).dump(2) << '\n';
-		if (!f) {
-			return make_error(-EIO, "cannot write --json " + sh.json);
-		}
+		r = write_report(sh.json, tcp_to_json(meta, sum).dump(2) + "\n", "--json");
 	}
-	if (!sh.csv.empty()) {
-		std::ofstream f(sh.csv);
-		f << tcp_to_csv(sum);
-		if (!f) {
-			return make_error(-EIO, "cannot write --csv " + sh.csv);
-		}
+	if (r && !sh.csv.empty()) {
+		r = write_report(sh.csv, tcp_to_csv(sum), "--csv");
 	}
-	return {};
+	return r;
 }
 
 /// Everything the run owns, destroyed in reverse order of creation.
