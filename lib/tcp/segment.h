@@ -7,6 +7,7 @@
 
 #include "tcp/sack.h"
 #include "tcp/seq.h"
+#include "wire/tcp_flags.h"
 
 #include <array>
 #include <cstdint>
@@ -15,19 +16,9 @@
 
 namespace skiff::tcp {
 
-/// TCP flag bits, the same values as byte 13 of the header (and as
-/// wire::tcp_flags), so the caller converts with a plain copy.
-namespace flag {
-constexpr uint8_t FIN = 0x01;
-constexpr uint8_t SYN = 0x02;
-constexpr uint8_t RST = 0x04;
-constexpr uint8_t PSH = 0x08;
-constexpr uint8_t ACK = 0x10;
-constexpr uint8_t URG = 0x20;
-constexpr uint8_t ECE = 0x40;
-constexpr uint8_t CWR = 0x80;
-} // namespace flag
-
+/// TCP flag bits: the wire's own (byte 13 of the header), so the caller
+/// converts with a plain copy.
+namespace flag = wire::tcp_flags;
 /// RFC 7323 timestamps option.
 struct timestamps {
 	uint32_t tsval = 0;

@@ -5,6 +5,7 @@
 
 #include "wire/bytes.h"
 #include "wire/error.h"
+#include "wire/tcp_flags.h"
 
 #include <rte_tcp.h>
 
@@ -13,17 +14,6 @@
 
 namespace skiff::wire {
 
-/// TCP flag bits (byte 13 of the header).
-namespace tcp_flags {
-constexpr uint8_t FIN = 0x01;
-constexpr uint8_t SYN = 0x02;
-constexpr uint8_t RST = 0x04;
-constexpr uint8_t PSH = 0x08;
-constexpr uint8_t ACK = 0x10;
-constexpr uint8_t URG = 0x20;
-constexpr uint8_t ECE = 0x40;
-constexpr uint8_t CWR = 0x80;
-} // namespace tcp_flags
 
 /// A validated view of a TCP segment. TCP has no length field: the segment
 /// is the whole buffer given to parse(), i.e. the IP payload.
