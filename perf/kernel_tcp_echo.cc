@@ -20,6 +20,7 @@
 //
 //   kernel-tcp-echo --mode rr --duration 5 --size 64 --server-cpu 0 --client-cpu 1
 
+#include "kernel_echo_common.h"
 #include "tcp_echo.h"
 
 #include <CLI/CLI.hpp>
@@ -27,8 +28,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
-#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -39,7 +38,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -51,69 +49,21 @@
 namespace {
 
 using skiff::echo::tcp_mode;
+using namespace skiff::kernel_echo;
 
 constexpr const char *prog = "kernel-tcp-echo";
 constexpr size_t chunk = 64 * 1024;
 
-struct config {
+struct config : loopback_options {
 	tcp_mode mode = tcp_mode::rr;
 	unsigned conns = 1;
 	unsigned size = 64;
 	uint64_t bytes = 64ull << 20;
 	double duration = 5;
 	double warmup = 0.5;
-	double timeout = 60;
-	int server_cpu = 0;
-	int client_cpu = 1;
-	bool ipv6 = false;
-	bool busy_poll = false;
 };
 
 std::atomic<bool> stop{false};
-
-uint64_t now_ns() {
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
-}
-
-uint64_t ns_of(double s) {
-	return uint64_t(s * 1e9);
-}
-
-void pin(int cpu, const char *who) {
-	if (cpu < 0) {
-		return;
-	}
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	int rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	if (rc != 0) {
-		std::fprintf(stderr, "%s: cannot pin the %s to CPU %d: %s (running unpinned)\n",
-		             prog, who, cpu, strerror(rc));
-	}
-}
-
-sockaddr_storage loopback(const config &cfg, uint16_t port) {
-	sockaddr_storage ss{};
-	if (cfg.ipv6) {
-		auto *in6 = reinterpret_cast<sockaddr_in6 *>(&ss);
-		in6->sin6_family = AF_INET6;
-		in6->sin6_addr = in6addr_loopback;
-		in6->sin6_port = htons(port);
-	} else {
-		auto *in = reinterpret_cast<sockaddr_in *>(&ss);
-		in->sin_family = AF_INET;
-		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		in->sin_port = htons(port);
-	}
-	return ss;
-}
-
-socklen_t addr_len(const config &cfg) {
-	return cfg.ipv6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-}
 
 void set_nodelay(int fd) {
 	int one = 1;
@@ -123,8 +73,8 @@ void set_nodelay(int fd) {
 /// A listener on an ephemeral loopback port; -1 on failure.
 int make_listener(const config &cfg, uint16_t &port) {
 	int fd = socket(cfg.ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	sockaddr_storage a = loopback(cfg, 0);
-	socklen_t len = addr_len(cfg);
+	sockaddr_storage a = loopback(cfg.ipv6, 0);
+	socklen_t len = addr_len(cfg.ipv6);
 	if (fd < 0 || bind(fd, reinterpret_cast<sockaddr *>(&a), len) != 0 ||
 	    listen(fd, 4096) != 0 || getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len) != 0) {
 		std::fprintf(stderr, "%s: cannot listen on loopback: %s\n", prog, strerror(errno));
@@ -134,6 +84,39 @@ int make_listener(const config &cfg, uint16_t &port) {
 	port = ntohs(cfg.ipv6 ? reinterpret_cast<sockaddr_in6 *>(&a)->sin6_port
 	                      : reinterpret_cast<sockaddr_in *>(&a)->sin_port);
 	return fd;
+}
+
+// ---- Byte streams --------------------------------------------------------------
+
+/// Call @p io (a send or a recv of up to n bytes at p) until @p len bytes
+/// have moved; false on an error or the end of the stream. EAGAIN, which
+/// only nonblocking (busy-polling) calls see, means try again.
+template <typename Byte, typename Io> bool move_all(Byte *p, size_t len, Io io) {
+	while (len > 0) {
+		ssize_t n = io(p, len);
+		if (n < 0 && errno == EAGAIN) {
+			continue;
+		}
+		if (n <= 0) {
+			return false;
+		}
+		p += n;
+		len -= size_t(n);
+	}
+	return true;
+}
+
+/// Send all of @p len bytes; blocking unless @p busy.
+bool send_all(int fd, const uint8_t *p, size_t len, bool busy) {
+	int flags = MSG_NOSIGNAL | (busy ? MSG_DONTWAIT : 0);
+	return move_all(p, len,
+	                [&](const uint8_t *at, size_t n) { return send(fd, at, n, flags); });
+}
+
+/// Receive exactly @p len bytes; blocking unless @p busy.
+bool recv_all(int fd, uint8_t *p, size_t len, bool busy) {
+	int flags = busy ? MSG_DONTWAIT : 0;
+	return move_all(p, len, [&](uint8_t *at, size_t n) { return recv(fd, at, n, flags); });
 }
 
 // ---- Server --------------------------------------------------------------------
@@ -147,7 +130,7 @@ public:
 	      _scratch(new uint8_t[chunk]) {}
 
 	void run() {
-		pin(_cfg.server_cpu, "server");
+		pin_thread(prog, _cfg.server_cpu, "server");
 		_ep = epoll_create1(0);
 		add(_listener, 0);
 		epoll_event evs[64];
@@ -197,23 +180,6 @@ private:
 		}
 	}
 
-	// Blocking sends: the client reads what it asked for, so an echo of
-	// at most one chunk never waits for long.
-	static bool send_all(int fd, const uint8_t *p, size_t len) {
-		while (len > 0) {
-			ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-			if (n < 0 && errno == EAGAIN) {
-				continue;
-			}
-			if (n <= 0) {
-				return false;
-			}
-			p += n;
-			len -= size_t(n);
-		}
-		return true;
-	}
-
 	void finish(conn &c) {
 		close(c.fd); // also leaves the epoll set
 		c.fd = -1;
@@ -231,14 +197,16 @@ private:
 		if (n <= 0) {
 			if (n == 0 && _cfg.mode == tcp_mode::bulk) {
 				skiff::echo::bulk_summary sum{c.offset, c.bad};
-				send_all(c.fd, reinterpret_cast<const uint8_t *>(&sum),
-				         sizeof(sum));
+				send_all(c.fd, reinterpret_cast<const uint8_t *>(&sum), sizeof(sum),
+				         false);
 			}
 			finish(c);
 			return;
 		}
 		if (_cfg.mode != tcp_mode::bulk) {
-			if (!send_all(c.fd, _buf.get(), size_t(n))) {
+			// Blocking: the client reads what it asked for, so an echo
+			// of at most one chunk never waits for long.
+			if (!send_all(c.fd, _buf.get(), size_t(n), false)) {
 				finish(c);
 			}
 			return;
@@ -266,42 +234,12 @@ int connect_to(const config &cfg, uint16_t port) {
 		return -1;
 	}
 	set_nodelay(fd);
-	sockaddr_storage a = loopback(cfg, port);
-	if (connect(fd, reinterpret_cast<sockaddr *>(&a), addr_len(cfg)) != 0) {
+	sockaddr_storage a = loopback(cfg.ipv6, port);
+	if (connect(fd, reinterpret_cast<sockaddr *>(&a), addr_len(cfg.ipv6)) != 0) {
 		close(fd);
 		return -1;
 	}
 	return fd;
-}
-
-bool send_all(int fd, const uint8_t *p, size_t len, bool busy) {
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | (busy ? MSG_DONTWAIT : 0));
-		if (n < 0 && errno == EAGAIN) {
-			continue;
-		}
-		if (n <= 0) {
-			return false;
-		}
-		p += n;
-		len -= size_t(n);
-	}
-	return true;
-}
-
-bool recv_all(int fd, uint8_t *p, size_t len, bool busy) {
-	while (len > 0) {
-		ssize_t n = recv(fd, p, len, busy ? MSG_DONTWAIT : 0);
-		if (n < 0 && errno == EAGAIN) {
-			continue;
-		}
-		if (n <= 0) {
-			return false;
-		}
-		p += n;
-		len -= size_t(n);
-	}
-	return true;
 }
 
 /// The measured period of rr and crr: after the warm-up, for the duration.
@@ -579,7 +517,7 @@ int run(const config &cfg) {
 	r.conns = cfg.mode == tcp_mode::rr ? cfg.conns : 1;
 	r.size = cfg.size;
 	std::thread ct([&] {
-		pin(cfg.client_cpu, "client");
+		pin_thread(prog, cfg.client_cpu, "client");
 		switch (cfg.mode) {
 		case tcp_mode::rr:
 			cfg.conns == 1 ? run_rr_one(cfg, port, r) : run_rr_many(cfg, port, r);
@@ -622,12 +560,7 @@ int main(int argc, char **argv) {
 	    ->capture_default_str();
 	app.add_option("--warmup", cfg.warmup, "rr, crr: seconds before measuring")
 	    ->capture_default_str();
-	app.add_option("--server-cpu", cfg.server_cpu, "CPU for the server thread (-1: any)")
-	    ->capture_default_str();
-	app.add_option("--client-cpu", cfg.client_cpu, "CPU for the client thread (-1: any)")
-	    ->capture_default_str();
-	app.add_flag("--ipv6", cfg.ipv6, "::1 instead of 127.0.0.1");
-	app.add_flag("--busy-poll", cfg.busy_poll, "spin on nonblocking calls instead of blocking");
+	skiff::kernel_echo::add_loopback_options(app, cfg);
 	CLI11_PARSE(app, argc, argv);
 	auto m = skiff::echo::parse_tcp_mode(mode);
 	if (!m || cfg.size == 0 || cfg.size > chunk || cfg.conns == 0) {

@@ -12,13 +12,10 @@
 //   kernel-udp-echo --duration 5 --window 32 --size 64 --server-cpu 0 --client-cpu 1
 
 #include "echo_stats.h"
+#include "kernel_echo_common.h"
 
 #include <CLI/CLI.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,27 +24,24 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <thread>
 #include <vector>
 
 namespace {
 
+using namespace skiff::kernel_echo;
+
 constexpr const char *prog = "kernel-udp-echo";
 constexpr unsigned max_batch = 64;
 constexpr unsigned max_size = 1500;
 
-struct config {
+struct config : loopback_options {
 	unsigned size = 64;
 	unsigned window = 32;
 	double duration = 5;
 	double warmup = 0.5;
 	double timeout = 1;
 	unsigned batch = 32;
-	int server_cpu = 0;
-	int client_cpu = 1;
-	bool ipv6 = false;
-	bool busy_poll = false;
 };
 
 struct probe {
@@ -57,26 +51,6 @@ struct probe {
 	uint32_t magic;
 };
 constexpr uint32_t probe_magic = 0x6b656563; // "keec"
-
-uint64_t now_ns() {
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
-}
-
-void pin(int cpu, const char *who) {
-	if (cpu < 0) {
-		return;
-	}
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	int rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	if (rc != 0) {
-		std::fprintf(stderr, "%s: cannot pin the %s to CPU %d: %s (running unpinned)\n",
-		             prog, who, cpu, strerror(rc));
-	}
-}
 
 // A socket with a receive timeout, so that blocked threads look at the stop
 // flag and the client's timers at least every 10 ms.
@@ -91,26 +65,6 @@ int make_socket(const config &cfg) {
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	return fd;
-}
-
-sockaddr_storage loopback(const config &cfg, uint16_t port) {
-	sockaddr_storage ss{};
-	if (cfg.ipv6) {
-		auto *in6 = reinterpret_cast<sockaddr_in6 *>(&ss);
-		in6->sin6_family = AF_INET6;
-		in6->sin6_addr = in6addr_loopback;
-		in6->sin6_port = htons(port);
-	} else {
-		auto *in = reinterpret_cast<sockaddr_in *>(&ss);
-		in->sin_family = AF_INET;
-		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		in->sin_port = htons(port);
-	}
-	return ss;
-}
-
-socklen_t addr_len(const config &cfg) {
-	return cfg.ipv6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
 }
 
 /// recvmmsg/sendmmsg buffers for one thread.
@@ -138,7 +92,7 @@ struct batch_buffers {
 };
 
 void serve(int fd, const config &cfg, std::atomic<bool> &stop) {
-	pin(cfg.server_cpu, "server");
+	pin_thread(prog, cfg.server_cpu, "server");
 	batch_buffers b(cfg.batch);
 	int flags = cfg.busy_poll ? MSG_DONTWAIT : MSG_WAITFORONE;
 	while (!stop.load(std::memory_order_relaxed)) {
@@ -161,11 +115,11 @@ public:
 	    : _cfg(cfg), _fd(fd), _slots(cfg.window), _out(cfg.window) {}
 
 	skiff::echo::run_result run() {
-		pin(_cfg.client_cpu, "client");
+		pin_thread(prog, _cfg.client_cpu, "client");
 		uint64_t start = now_ns();
-		uint64_t measure_at = start + uint64_t(_cfg.warmup * 1e9);
-		uint64_t end_at = measure_at + uint64_t(_cfg.duration * 1e9);
-		uint64_t timeout = uint64_t(_cfg.timeout * 1e9);
+		uint64_t measure_at = start + ns_of(_cfg.warmup);
+		uint64_t end_at = measure_at + ns_of(_cfg.duration);
+		uint64_t timeout = ns_of(_cfg.timeout);
 		batch_buffers in(_cfg.batch);
 		int flags = _cfg.busy_poll ? MSG_DONTWAIT : MSG_WAITFORONE;
 		uint64_t measured_from = 0, measured_to = 0;
@@ -312,12 +266,7 @@ int main(int argc, char **argv) {
 	app.add_option("--warmup", cfg.warmup, "Seconds before measuring")->capture_default_str();
 	app.add_option("--batch", cfg.batch, "Datagrams per recvmmsg/sendmmsg call")
 	    ->capture_default_str();
-	app.add_option("--server-cpu", cfg.server_cpu, "Pin the server thread (-1: no pinning)")
-	    ->capture_default_str();
-	app.add_option("--client-cpu", cfg.client_cpu, "Pin the client thread (-1: no pinning)")
-	    ->capture_default_str();
-	app.add_flag("--ipv6", cfg.ipv6, "Use ::1 instead of 127.0.0.1");
-	app.add_flag("--busy-poll", cfg.busy_poll, "Spin with MSG_DONTWAIT instead of blocking");
+	skiff::kernel_echo::add_loopback_options(app, cfg);
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {
@@ -330,11 +279,11 @@ int main(int argc, char **argv) {
 		return 1;
 	}
 	int sfd = make_socket(cfg), cfd = make_socket(cfg);
-	sockaddr_storage any = loopback(cfg, 0);
+	sockaddr_storage any = loopback(cfg.ipv6, 0);
 	sockaddr_storage bound{};
 	socklen_t len = sizeof(bound);
 	if (sfd < 0 || cfd < 0 ||
-	    bind(sfd, reinterpret_cast<sockaddr *>(&any), addr_len(cfg)) != 0 ||
+	    bind(sfd, reinterpret_cast<sockaddr *>(&any), addr_len(cfg.ipv6)) != 0 ||
 	    getsockname(sfd, reinterpret_cast<sockaddr *>(&bound), &len) != 0 ||
 	    connect(cfd, reinterpret_cast<sockaddr *>(&bound), len) != 0) {
 		std::fprintf(stderr, "%s: cannot set up the loopback sockets: %s\n", prog,

@@ -30,6 +30,8 @@
 #                          [-n IDLE_CONNS] [-l LCORES] [-o ROWS] [-k] [-p]
 # -o: comma-separated subset of rr,crr,bulk,idle. -k: run the kernel first.
 set -eu
+# shellcheck source=perf/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 
 build=build
 secs=5
@@ -51,32 +53,26 @@ while getopts b:d:s:B:n:l:o:kph opt; do
 	o) only=$OPTARG ;;
 	k) kernel_first=1 ;;
 	p) busy=--busy-poll ;;
-	*)
-		sed -n '2,32s/^# \{0,1\}//p' "$0"
-		exit 2
-		;;
+	*) bench_usage ;;
 	esac
 done
 
-echo_bin=$build/apps/skiff-echo
-kernel_bin=$build/perf/kernel-tcp-echo
-for b in "$echo_bin" "$kernel_bin"; do
-	if [ ! -x "$b" ]; then
-		echo "tcp_bench: $b is missing: ninja -C $build apps/skiff-echo perf/kernel-tcp-echo" >&2
-		exit 1
-	fi
-done
-if [ "$(nproc)" -ge 2 ]; then
-	server_cpu=0 client_cpu=1
-	lcores=${lcores:-0-1}
-else
-	server_cpu=0 client_cpu=0
-	lcores=${lcores:-0}
-fi
+bench_setup tcp_bench "$build" perf/kernel-tcp-echo
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
-echo "tcp_bench: $size-byte messages, $secs s per run, bulk $bytes bytes, $idle idle connections; load average:$(cut -d' ' -f1-3 /proc/loadavg | sed 's/^/ /')"
+echo "tcp_bench: $size-byte messages, $secs s per run, bulk $bytes bytes, $idle idle connections; $(bench_load_average)"
+
+# CMD: one side's command line, its output, its RESULT lines.
+run_side() {
+	echo
+	echo "\$ $1"
+	out=$(timeout 300 $1 2>&1) || echo "tcp_bench: exit status $? from: $1"
+	echo "$out"
+	echo "$out" | grep '^RESULT ' >>"$results" || true
+}
+run_skiff() { run_side "$skiff_cmd"; }
+run_kernel() { run_side "$kernel_cmd"; }
 
 # MODE SKIFF_ARGS... -- KERNEL_ARGS...: both sides, their output, their RESULT lines.
 run_pair() {
@@ -90,18 +86,7 @@ run_pair() {
 	shift
 	skiff_cmd="$echo_bin --client --tcp $mode --lcores $lcores --log-level warn --file-prefix tcpbench-$$-$mode$skiff_args"
 	kernel_cmd="$kernel_bin --mode $mode --server-cpu $server_cpu --client-cpu $client_cpu $busy $*"
-	for side in first second; do
-		if { [ $side = first ] && [ -z "$kernel_first" ]; } || { [ $side = second ] && [ -n "$kernel_first" ]; }; then
-			cmd=$skiff_cmd
-		else
-			cmd=$kernel_cmd
-		fi
-		echo
-		echo "\$ $cmd"
-		out=$(timeout 300 $cmd 2>&1) || echo "tcp_bench: exit status $? from: $cmd"
-		echo "$out"
-		echo "$out" | grep '^RESULT ' >>"$results" || true
-	done
+	bench_in_order run_skiff run_kernel
 }
 
 case ",$only," in *,rr,*)

@@ -22,6 +22,8 @@
 # kernel first (scripts/bench alternates the order between repetitions).
 # Each side prints one "RESULT impl=skiff|kernel key=value..." line.
 set -eu
+# shellcheck source=perf/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 
 build=build
 secs=5
@@ -41,37 +43,19 @@ while getopts b:d:w:s:6pl:kh opt; do
 	p) busy=--busy-poll ;;
 	l) lcores=$OPTARG ;;
 	k) kernel_first=1 ;;
-	*)
-		sed -n '2,25s/^# \{0,1\}//p' "$0"
-		exit 2
-		;;
+	*) bench_usage ;;
 	esac
 done
 
-echo_bin=$build/apps/skiff-echo
-kernel_bin=$build/perf/kernel-udp-echo
-for b in "$echo_bin" "$kernel_bin"; do
-	if [ ! -x "$b" ]; then
-		echo "udp_echo_bench: $b is missing: ninja -C $build apps/skiff-echo perf/kernel-udp-echo" >&2
-		exit 1
-	fi
-done
+bench_setup udp_echo_bench "$build" perf/kernel-udp-echo
 
-# One core per side when there are two; otherwise everything on CPU 0.
-if [ "$(nproc)" -ge 2 ]; then
-	server_cpu=0 client_cpu=1
-	lcores=${lcores:-0-1}
-else
-	server_cpu=0 client_cpu=0
-	lcores=${lcores:-0}
-fi
-
-echo "udp_echo_bench: $size-byte datagrams, window $window, $secs s each; load average:$(cut -d' ' -f1-3 /proc/loadavg | sed 's/^/ /')"
+echo "udp_echo_bench: $size-byte datagrams, window $window, $secs s each; $(bench_load_average)"
 # A side that fails (for example, every datagram of the window lost while a
 # busy machine deschedules an lcore) still shows its output and its RESULT
 # line, then one "udp_echo_bench: IMPL failed with status N" line, and the
 # script exits 1 at the end.
 failed=0
+# shellcheck disable=SC2317 # called through bench_in_order
 run_skiff() {
 	rc=0
 	skiff_out=$("$echo_bin" --client --lcores "$lcores" --duration "$secs" --window "$window" \
@@ -83,6 +67,7 @@ run_skiff() {
 		failed=1
 	fi
 }
+# shellcheck disable=SC2317 # called through bench_in_order
 run_kernel() {
 	rc=0
 	kernel_out=$("$kernel_bin" --duration "$secs" --window "$window" --size "$size" $ipv6 $busy \
@@ -94,13 +79,7 @@ run_kernel() {
 		failed=1
 	fi
 }
-if [ -n "$kernel_first" ]; then
-	run_kernel
-	run_skiff
-else
-	run_skiff
-	run_kernel
-fi
+bench_in_order run_skiff run_kernel
 echo
 
 {
