@@ -124,10 +124,12 @@ TEST_F(arp_test, echo_reply_waits_for_resolution) {
 TEST_F(arp_test, pending_queue_is_bounded) {
 	constexpr unsigned max = net::neigh_entry<ipv4_addr>::max_pending;
 	constexpr unsigned extra = 3;
-	for (uint16_t seq = 0; seq < max + extra; seq++) {
-		inject(echo4_request(1, seq, pattern(8)));
+	std::vector<frame> out;
+	for (uint16_t seq = 0; seq < max + extra; seq++) { // more than one receive burst
+		for (frame &f : exchange(echo4_request(1, seq, pattern(8)))) {
+			out.push_back(std::move(f));
+		}
 	}
-	auto out = poll();
 	ASSERT_EQ(out.size(), 1u) << "one ARP request, however many packets wait";
 	EXPECT_EQ(get16(out[0], 12), et_arp);
 	EXPECT_EQ(dropped(drop_reason::neigh_queue_full), extra);
