@@ -14,7 +14,6 @@
 
 namespace skiff::wire {
 
-
 /// A validated view of a TCP segment. TCP has no length field: the segment
 /// is the whole buffer given to parse(), i.e. the IP payload.
 class tcp_view {
