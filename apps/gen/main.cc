@@ -22,9 +22,9 @@
 // With --tcp short|long it runs stateful TCP instead, through skiff's own
 // stack and socket layer (tcp_run.h, tcp_load.h):
 //
-//   skiff-gen --port net_wire0,link=t --port net_wire1,link=t --lcores 0-1 \
+//   skiff-gen --port net_wire0,link=t --port net_wire1,link=t --lcores 0-1
 //             --tcp short --cps 5000 --conns 256 --duration 10
-//   skiff-gen --port net_tap0,iface=gen0 --src 198.18.0.2 --dst 198.18.0.1 --dport 8080 \
+//   skiff-gen --port net_tap0,iface=gen0 --src 198.18.0.2 --dst 198.18.0.1 --dport 8080
 //             --tcp long --conns 4 --request 100 --response 1048576 --duration 10
 
 #include "generator.h"

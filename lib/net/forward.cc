@@ -11,6 +11,7 @@
 // offending mbuf for the quote and share the worker's token bucket with
 // port unreachable.
 
+#include "net/ipv4_checks.h"
 #include "net/stack.h"
 #include "net/worker.h"
 #include "wire/builder.h"
@@ -100,27 +101,120 @@ bool icmp6_error_allowed(const wire::ipv6_view &ip) {
 	return !upper.empty() && upper[0] >= icmp6_first_informational;
 }
 
-// The TTL shares a 16-bit word with the protocol: RFC 1624 updates the
-// header checksum for that word, so no full recomputation is needed. The
-// new word is computed, not re-read after a byte store: that read would
-// stall on store forwarding (it cost a third of the forwarding time).
+// The TTL shares a 16-bit word with the protocol: RFC 1624 eqn. 3 updates
+// the header checksum for that word, HC' = ~(~HC + ~m + m'). The word m
+// drops by one TTL unit, so ~m + m' is the constant 0xffff - unit: no need
+// to read the word or to swap bytes (this runs on every forwarded packet).
 void decrement_ttl(rte_ipv4_hdr *ip) {
-	uint16_t before;
-	std::memcpy(&before, &ip->time_to_live, 2);
-	uint16_t after = rte_cpu_to_be_16(uint16_t(rte_be_to_cpu_16(before) - 0x0100));
-	std::memcpy(&ip->time_to_live, &after, 2);
-	ip->hdr_checksum = wire::cksum_update16(ip->hdr_checksum, before, after);
+	constexpr uint32_t ttl_unit = RTE_BE16(0x0100); // the TTL's 1 in the word as loaded
+	ip->time_to_live--;
+	uint32_t sum = uint16_t(~ip->hdr_checksum) + (0xffff - ttl_unit);
+	ip->hdr_checksum = wire::cksum_fold(sum);
 }
 
 // Drop Ethernet padding (or trailing junk) past the datagram.
-void trim_to(rte_mbuf *m, uint32_t l3_total) {
-	uint32_t want = m->l2_len + l3_total;
-	if (rte_pktmbuf_pkt_len(m) > want) {
-		rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - want));
+void trim_frame(rte_mbuf *m, uint32_t frame_len) {
+	if (rte_pktmbuf_pkt_len(m) > frame_len) {
+		rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - frame_len));
 	}
 }
 
+void trim_to(rte_mbuf *m, uint32_t l3_total) {
+	trim_frame(m, m->l2_len + l3_total);
+}
+
 } // namespace
+
+// A gateway next hop of the burst, resolved once: where its frames go and
+// the Ethernet addresses they get.
+struct worker::fwd_hop {
+	const nexthop4 *nh = nullptr;
+	tx_buffer *tx = nullptr; ///< of the interface the neighbour is on
+	uint16_t mtu = 0;        ///< of the route's interface
+	uint8_t macs[2 * RTE_ETHER_ADDR_LEN];
+};
+
+void worker::ipv4_forward_burst(uint16_t ifc, rte_mbuf **pkts, const uint32_t *plain_dst,
+                                const uint16_t *plain_len, uint16_t n) {
+	const nexthop4 *nh[burst_size];
+	_stack.routes().lookup_bulk(plain_dst, nh, n);
+	// In burst order, the others through the full path: output, drops and
+	// ICMP errors come in the order they would have one frame at a time.
+	fwd_hop hop;
+	uint64_t forwarded = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		rte_mbuf *m = pkts[i];
+		const nexthop4 *h = nh[i];
+		if (plain_len[i] != 0 && h != nullptr) [[likely]] {
+			// The common case inline: a gateway already resolved. A plain
+			// frame has no VLAN tag: its IPv4 header follows 14 bytes.
+			uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+			auto *ip = reinterpret_cast<rte_ipv4_hdr *>(frame + sizeof(rte_ether_hdr));
+			uint16_t total = plain_len[i];
+			if ((h == hop.nh || (!h->on_link() && resolve_hop(h, hop))) &&
+			    total <= hop.mtu) [[likely]] {
+				decrement_ttl(ip);
+				trim_frame(m, sizeof(rte_ether_hdr) + total);
+				std::memcpy(frame, hop.macs, sizeof(hop.macs));
+				if (hop.tx->add(m)) {
+					flush();
+				}
+				forwarded++;
+				continue;
+			}
+			if (ipv4_forward_plain(m, h)) {
+				forwarded++;
+				continue;
+			}
+		}
+		// The full path may change what `hop` remembers (a neighbour).
+		hop.nh = nullptr;
+		ipv4_input(ifc, m);
+	}
+	bump(_counters.forwarded, forwarded);
+}
+
+// Resolve a gateway next hop into `hop`; false when its neighbour is not
+// reachable yet (forward_to() then queues the frame and solicits it).
+bool worker::resolve_hop(const nexthop4 *nh, fwd_hop &hop) {
+	neigh_entry<ipv4_addr> *&memo = _fwd_memo4;
+	neigh_entry<ipv4_addr> *e = memo;
+	if (!e || !(e->addr == nh->gateway) || e->state != neigh_state::reachable) {
+		e = _arp->find(nh->gateway);
+		memo = e;
+	}
+	if (!e || e->state != neigh_state::reachable) {
+		return false;
+	}
+	hop.nh = nh;
+	hop.tx = &_tx[e->iface];
+	hop.mtu = _stack.ifaces()[nh->iface].mtu;
+	std::memcpy(hop.macs, e->mac.b.data(), RTE_ETHER_ADDR_LEN);
+	std::memcpy(hop.macs + RTE_ETHER_ADDR_LEN, _stack.ifaces()[e->iface].mac.b.data(),
+	            RTE_ETHER_ADDR_LEN);
+	return true;
+}
+
+// ipv4_forward() after the lookup, for a frame plain_transit() passed and
+// whose next hop is not a resolved gateway: false, without touching `m`,
+// when the route asks a question only the full path answers (our own
+// address or a broadcast on the way out, a datagram over the output MTU).
+bool worker::ipv4_forward_plain(rte_mbuf *m, const nexthop4 *nh) {
+	const iface &out = _stack.ifaces()[nh->iface];
+	auto *ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr *, m->l2_len);
+	ipv4_addr dst{ip->dst_addr};
+	if (nh->on_link() && out.kind_of(dst) != iface::addr4_kind::other) {
+		return false;
+	}
+	uint16_t total = rte_be_to_cpu_16(ip->total_length);
+	if (total > out.mtu) {
+		return false;
+	}
+	decrement_ttl(ip);
+	trim_to(m, total);
+	forward_to(nh->iface, nh->on_link() ? dst : nh->gateway, m);
+	return true;
+}
 
 bool worker::ipv4_forward(uint16_t ifc, rte_mbuf *m, const wire::ipv4_view &ip) {
 	ipv4_addr src = ip.src(), dst = ip.dst();
@@ -216,6 +310,11 @@ bool worker::ipv6_forward(uint16_t ifc, rte_mbuf *m, const wire::ipv6_view &ip) 
 template <typename Addr>
 void worker::forward_output(uint16_t ifc, const Addr &next_hop, rte_mbuf *m) {
 	bump(_counters.forwarded);
+	forward_to(ifc, next_hop, m);
+}
+
+// forward_output() without the count, which a burst makes once.
+template <typename Addr> void worker::forward_to(uint16_t ifc, const Addr &next_hop, rte_mbuf *m) {
 	neigh_entry<Addr> *&memo = fwd_memo(next_hop);
 	neigh_entry<Addr> *e = memo;
 	if (!e || !(e->addr == next_hop) || e->state != neigh_state::reachable) [[unlikely]] {
@@ -228,9 +327,7 @@ void worker::forward_output(uint16_t ifc, const Addr &next_hop, rte_mbuf *m) {
 		std::memcpy(&eth->src_addr, _stack.ifaces()[e->iface].mac.b.data(),
 		            RTE_ETHER_ADDR_LEN);
 		// tx(), without the call: it is out of line in worker.cc.
-		tx_buffer &b = _tx[e->iface];
-		b.pkts[b.n++] = m;
-		if (b.n == burst_size) {
+		if (_tx[e->iface].add(m)) {
 			flush();
 		}
 		return;

@@ -2,6 +2,7 @@
 // RFC 6274, and ICMP echo (RFC 792).
 
 #include "wire/ipv4.h"
+#include "net/ipv4_checks.h"
 #include "net/sockets.h"
 #include "net/stack.h"
 #include "net/worker.h"
@@ -31,22 +32,6 @@ drop_reason ipv4_drop_reason(wire::parse_error e) {
 	}
 }
 
-// RFC 1071 over a header without options, summed as five native 32-bit
-// words: 2^16 = 1 (mod 2^16 - 1), so folding the 32-bit sum gives the sum
-// of the 16-bit words. Inline and branch-free, where the generic sum is a
-// call and a loop; it runs on every datagram the device did not check.
-bool header20_checksum_ok(const uint8_t *h) {
-	uint64_t sum = 0;
-	for (size_t off = 0; off < sizeof(rte_ipv4_hdr); off += 4) {
-		uint32_t w; // one load each: a copy to the stack would be reloaded
-		std::memcpy(&w, h + off, 4);
-		sum += w;
-	}
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	return wire::cksum_fold(uint32_t(sum)) == 0;
-}
-
 bool ipv4_checksum_ok(const rte_mbuf *m, const wire::ipv4_view &ip) {
 	switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
 	case RTE_MBUF_F_RX_IP_CKSUM_GOOD:
@@ -59,13 +44,6 @@ bool ipv4_checksum_ok(const rte_mbuf *m, const wire::ipv4_view &ip) {
 		}
 		return wire::ipv4_header_checksum_ok(ip);
 	}
-}
-
-// RFC 1122 3.2.1.3 and RFC 6274 3.2.1.12: a source that cannot have sent
-// this packet. Our own address as source means a loop or a spoof.
-bool bad_source(const iface &me, ipv4_addr src) {
-	return src.is_multicast() || src.is_broadcast() || src.is_loopback() ||
-	       src.is_unspecified() || me.kind_of(src) != iface::addr4_kind::other;
 }
 
 } // namespace

@@ -100,6 +100,19 @@ const nexthop4 *route_table::lookup(ipv4_addr dst) const {
 	return &_nh4[index];
 }
 
+void route_table::lookup_bulk(const uint32_t *dst_host, const nexthop4 **out, uint16_t n) const {
+	// rte_lpm_lookup inline in a loop without dependencies between
+	// iterations: the CPU overlaps the table reads as rte_lpm_lookup_bulk
+	// would (whose variable-length array C++ does not have).
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t index;
+		if (rte_lpm_lookup(_lpm, dst_host[i], &index) != 0) {
+			index = _default4;
+		}
+		out[i] = index == no_default ? nullptr : &_nh4[index];
+	}
+}
+
 const nexthop6 *route_table::lookup(const ipv6_addr &dst) const {
 	uint32_t index;
 	if (rte_lpm6_lookup(_lpm6, dst.b.data(), &index) != 0) {

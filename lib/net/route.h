@@ -41,6 +41,10 @@ public:
 	/// The next hop for `dst`, or nullptr when there is no route.
 	const nexthop4 *lookup(ipv4_addr dst) const;
 	const nexthop6 *lookup(const ipv6_addr &dst) const;
+	/// lookup() for `n` destinations at once, in host byte order: `out[i]`
+	/// is the next hop for `dst_host[i]`, or nullptr. One call per burst,
+	/// with the table reads of all the destinations overlapped.
+	void lookup_bulk(const uint32_t *dst_host, const nexthop4 **out, uint16_t n) const;
 
 	struct entry4 {
 		prefix4 dst;

@@ -10,6 +10,7 @@
 #include "net/flow_key.h"
 #include "net/iface.h"
 #include "net/neighbor.h"
+#include "net/route.h"
 #include "tcp/context.h"
 #include "tcp/segment.h"
 #include "time/clock.h"
@@ -33,6 +34,7 @@ class ipv6_view;
 namespace skiff::net {
 
 class stack;
+class stage_laps;
 class socket_layer;
 struct socket;
 struct udp_meta;
@@ -155,12 +157,23 @@ public:
 	neigh_cache<ipv6_addr> &nd_cache() { return *_nd; }
 
 private:
+	// Room for two bursts: input() sends a full burst as its last stage,
+	// timed with the others, rather than from inside a stage when the
+	// buffer fills (see flush_bursts()).
 	struct tx_buffer {
+		static constexpr uint16_t capacity = 2 * burst_size;
 		uint16_t n = 0;
-		rte_mbuf *pkts[burst_size];
+		rte_mbuf *pkts[capacity];
+		/// Append `m`; true when the buffer is now full and must be flushed.
+		bool add(rte_mbuf *m) {
+			pkts[n++] = m;
+			return n == capacity;
+		}
 	};
 
-	// Stages.
+	// Stages. input() with the TSC at which the rx stage began (the rx
+	// burst is part of it); returns the TSC at which the last stage ended.
+	uint64_t input_at(uint16_t iface, rte_mbuf **pkts, uint16_t n, uint64_t start_tsc);
 	uint16_t classify(uint16_t iface, rte_mbuf **pkts, uint16_t n);
 	void arp_input(uint16_t iface, rte_mbuf *m);
 	void ipv4_input(uint16_t iface, rte_mbuf *m);
@@ -197,6 +210,17 @@ private:
 	bool ipv6_forward(uint16_t iface, rte_mbuf *m, const wire::ipv6_view &ip);
 	template <typename Addr>
 	void forward_output(uint16_t iface, const Addr &next_hop, rte_mbuf *m);
+	template <typename Addr> void forward_to(uint16_t iface, const Addr &next_hop, rte_mbuf *m);
+	// The router's IPv4 burst: the frames classify() found plain transit
+	// (plain_transit() in ipv4_checks.h) routed with one lookup and sent,
+	// every other frame through ipv4_input(), all in burst order.
+	// `plain_dst[i]` and `plain_len[i]` are the destination (host order)
+	// and the total length of a plain frame, or 0.
+	void ipv4_forward_burst(uint16_t iface, rte_mbuf **pkts, const uint32_t *plain_dst,
+	                        const uint16_t *plain_len, uint16_t n);
+	struct fwd_hop;
+	bool resolve_hop(const nexthop4 *nh, fwd_hop &hop);
+	bool ipv4_forward_plain(rte_mbuf *m, const nexthop4 *nh);
 	void icmp4_error(uint16_t iface, rte_mbuf *m, uint8_t type, uint8_t code, uint32_t rest);
 	void icmp6_error(uint16_t iface, rte_mbuf *m, const wire::ipv6_view &ip, uint8_t type,
 	                 uint8_t code, uint32_t rest);
@@ -208,6 +232,8 @@ private:
 	void neigh_output(uint16_t iface, const Addr &next_hop, rte_mbuf *m);
 	void eth_output(uint16_t iface, rte_mbuf *m, const mac_addr &dst, uint16_t ethertype);
 	void tx(uint16_t iface, rte_mbuf *m);
+	void flush_bursts(stage_laps &laps);
+	uint16_t send_buffer(const iface &ifc);
 	void send_arp_request(uint16_t iface, ipv4_addr target);
 	void send_neigh_solicit(uint16_t iface, const ipv6_addr &target);
 	void send_neigh_advert(uint16_t iface, const ipv6_addr &target, const ipv6_addr &to,
@@ -297,12 +323,15 @@ private:
 	// burst path never allocates.
 	rte_mbuf *_arp_burst[burst_size];
 	rte_mbuf *_ipv4_burst[burst_size];
+	uint32_t _ipv4_plain_dst[burst_size]; // see ipv4_forward_burst()
+	uint16_t _ipv4_plain_len[burst_size];
 	rte_mbuf *_ipv6_burst[burst_size];
 	uint16_t _n_arp = 0, _n_ipv4 = 0, _n_ipv6 = 0;
-	// The neighbour forward_output() found last, per family: a burst mostly
-	// goes to one next hop, and a hash lookup per packet costs as much as
-	// the rest of forwarding. Checked against the address and the state on
-	// every use (neigh_cache::remove() leaves the slot incomplete).
+	// The neighbour forward_output() or resolve_hop() found last, per
+	// family: a burst mostly goes to one next hop, and a hash lookup per
+	// packet costs as much as the rest of forwarding. Checked against the
+	// address and the state on every use (neigh_cache::remove() leaves the
+	// slot incomplete).
 	neigh_entry<ipv4_addr> *_fwd_memo4 = nullptr;
 	neigh_entry<ipv6_addr> *_fwd_memo6 = nullptr;
 };

@@ -77,6 +77,7 @@ class forward_test : public testing::Test {
 protected:
 	virtual bool forwarding() const { return true; }
 	virtual uint16_t mtu_b() const { return 1500; }
+	virtual std::vector<const char *> extra_addresses() const { return {}; }
 
 	void SetUp() override {
 		_avail = rte_mempool_avail_count(pool());
@@ -93,6 +94,10 @@ protected:
 		ASSERT_TRUE(_stack->add_iface(_b.port(), 1, mac_b, mtu_b(), {}));
 		for (const char *spec : {"198.18.1.1/24@0", "2001:2:0:1::1/64@0", "198.18.2.1/24@1",
 		                         "2001:2:0:2::1/64@1"}) {
+			auto r = _stack->add_address(spec);
+			ASSERT_TRUE(r) << r.err().message;
+		}
+		for (const char *spec : extra_addresses()) {
 			auto r = _stack->add_address(spec);
 			ASSERT_TRUE(r) << r.err().message;
 		}
@@ -138,6 +143,28 @@ protected:
 		_b.inject(f);
 		return poll();
 	}
+
+	/// What one frame from A did: what came out, and every counter it moved.
+	struct outcome {
+		sent out;
+		std::array<uint64_t, net::n_drop_reasons> drops{};
+		uint64_t forwarded = 0;
+		uint64_t errors = 0; ///< ICMP errors and port unreachables sent
+	};
+	outcome run(const frame &f) {
+		net::core_counters before = totals();
+		outcome o;
+		o.out = from_a(f);
+		net::core_counters after = totals();
+		for (size_t r = 0; r < net::n_drop_reasons; r++) {
+			o.drops[r] = after.drops[r] - before.drops[r];
+		}
+		o.forwarded = after.forwarded - before.forwarded;
+		o.errors = after.icmp_errors_sent - before.icmp_errors_sent +
+		           after.unreachables_sent - before.unreachables_sent;
+		return o;
+	}
+	void expect_fast_and_full_paths_agree(uint32_t seed);
 
 	uint64_t dropped(drop_reason r) const { return _stack->totals().dropped(r); }
 	uint64_t total_drops() const { return _stack->totals().total_drops(); }
@@ -269,6 +296,202 @@ TEST_F(forward_test, a_burst_is_forwarded_in_order) {
 	for (uint16_t i = 0; i < 40; i++) {
 		EXPECT_EQ(out.b[i].size(), 14u + 20 + 8 + i);
 	}
+}
+
+// ---- The burst fast path ---------------------------------------------------
+//
+// The router checks the plain IPv4 transit frames of a burst in one pass and
+// routes them with one lookup; every other frame takes the full receive path.
+// These tests hold the two to the same decisions.
+
+/// `f` (an IPv4 frame) with 4 bytes of NOP options: the full path only.
+frame with_options(const frame &f) {
+	frame g(f.begin(), f.begin() + long(l4_v4));
+	g.insert(g.end(), {1, 1, 1, 1});
+	g.insert(g.end(), f.begin() + long(l4_v4), f.end());
+	g[l3] = 0x46;
+	set16(g, l3 + 2, uint16_t(get16(g, l3 + 2) + 4));
+	fix_ipv4_checksum(g);
+	return g;
+}
+
+/// The reverse of with_options(), on a forwarded frame.
+frame without_options(const frame &g) {
+	frame f(g.begin(), g.begin() + long(l4_v4));
+	f.insert(f.end(), g.begin() + long(l4_v4 + 4), g.end());
+	f[l3] = 0x45;
+	set16(f, l3 + 2, uint16_t(get16(f, l3 + 2) - 4));
+	fix_ipv4_checksum(f);
+	return f;
+}
+
+frame bad_checksum(frame f) {
+	f[l3 + 10] ^= 0x40;
+	return f;
+}
+
+/// What a port sent for a frame and for its twin with options: forwarded
+/// datagrams the same but for the options, ICMP errors (the only ICMP
+/// here: the frames carry UDP) of the same type and code, since their quote
+/// holds the options.
+void expect_same_output(const std::vector<frame> &plain, const std::vector<frame> &full,
+                        const std::string &what) {
+	ASSERT_EQ(plain.size(), full.size()) << what;
+	for (size_t k = 0; k < plain.size(); k++) {
+		if (plain[k][l3 + 9] == proto_icmp) {
+			EXPECT_EQ(get16(plain[k], l4_v4), get16(full[k], l4_v4)) << what;
+		} else {
+			EXPECT_EQ(plain[k], without_options(full[k])) << what;
+		}
+	}
+}
+
+TEST_F(forward_test, a_mixed_burst_forwards_exactly_the_good_frames_in_order) {
+	auto good = [](ipv4_addr dst, size_t n) { return v4_from_a(dst, 64, l4_payload(8 + n)); };
+	frame l2_bcast = good(host_b4, 7);
+	std::copy(bcast_mac.b.begin(), bcast_mac.b.end(), l2_bcast.begin());
+	frame bad_version = good(host_b4, 8);
+	bad_version[l3] = 0x55;
+	fix_ipv4_checksum(bad_version);
+	frame too_long = good(host_b4, 9);
+	set16(too_long, l3 + 2, uint16_t(get16(too_long, l3 + 2) + 1));
+	fix_ipv4_checksum(too_long);
+	frame ttl_1 = v4_from_a(far4, 1);
+	frame echo_to_b = eth(mac_a, host_a_mac, et_ipv4,
+	                      ipv4(host_a4, router_b4, proto_icmp, icmp4(8, 1, 1, pattern(8))));
+	const std::vector<frame> burst = {
+	    good(host_b4, 0),                                         // forwarded
+	    bad_checksum(good(host_b4, 1)),                           // ipv4_bad_checksum
+	    good(far4, 2),                                            // forwarded
+	    ttl_1,                                                    // time exceeded
+	    with_options(good(far4, 3)),                              // forwarded, full path
+	    bad_version,                                              // ipv4_bad_version
+	    too_long,                                                 // ipv4_bad_total_length
+	    v4_from_a(host_b4, 64, l4_payload(), router_a4),          // ipv4_bad_source
+	    v4_from_a(host_b4, 64, l4_payload(), v4("198.18.1.255")), // ipv4_bad_source
+	    v4_from_a(v4("198.18.2.255")),                            // fwd_broadcast
+	    l2_bcast,                                                 // fwd_broadcast
+	    echo_to_b,                                                // answered
+	    good(far4, 4),                                            // forwarded
+	};
+	ASSERT_LE(burst.size(), 32u) << "one poll";
+	for (const frame &f : burst) {
+		_a.inject(f);
+	}
+	auto out = poll();
+
+	auto routed = [](frame f) {
+		f[l3 + 8]--;
+		fix_ipv4_checksum(f);
+		std::copy(host_b_mac.b.begin(), host_b_mac.b.end(), f.begin());
+		std::copy(mac_b.b.begin(), mac_b.b.end(), f.begin() + 6);
+		return f;
+	};
+	ASSERT_EQ(out.b.size(), 4u);
+	EXPECT_EQ(out.b[0], routed(burst[0]));
+	EXPECT_EQ(out.b[1], routed(burst[2]));
+	EXPECT_EQ(out.b[2], routed(burst[4]));
+	EXPECT_EQ(out.b[3], routed(burst[12]));
+	ASSERT_EQ(out.a.size(), 2u);
+	EXPECT_EQ(out.a[0], eth(host_a_mac, mac_a, et_ipv4,
+	                        ipv4(router_a4, host_a4, proto_icmp,
+	                             icmp4(11, 0, 0, quote_of(ttl_1, 20 + 8)), router_opts())));
+	EXPECT_EQ(out.a[1][l4_v4], 0) << "echo reply";
+
+	EXPECT_EQ(totals().forwarded, 4u);
+	EXPECT_EQ(dropped(drop_reason::ipv4_bad_checksum), 1u);
+	EXPECT_EQ(dropped(drop_reason::ttl_exceeded), 1u);
+	EXPECT_EQ(dropped(drop_reason::ipv4_bad_version), 1u);
+	EXPECT_EQ(dropped(drop_reason::ipv4_bad_total_length), 1u);
+	EXPECT_EQ(dropped(drop_reason::ipv4_bad_source), 2u);
+	EXPECT_EQ(dropped(drop_reason::fwd_broadcast), 2u);
+	EXPECT_EQ(total_drops(), 8u);
+	EXPECT_EQ(totals().icmp_errors_sent, 1u);
+}
+
+// Each frame and its twin with IP options (which the fast path never takes)
+// must meet the same fate: the same port, the same drop reason, the same
+// ICMP error, and byte for byte the same datagram forwarded.
+void forward_test::expect_fast_and_full_paths_agree(uint32_t seed) {
+	std::mt19937 rng(seed);
+	// No address whose neighbour would need resolving: the first twin
+	// would send the ARP request and the second find it pending.
+	const ipv4_addr sources[] = {
+	    host_a4,          router_a4,        v4("198.18.1.255"),    v4("127.0.0.1"),
+	    v4("0.0.0.0"),    v4("224.0.0.5"),  v4("255.255.255.255"), v4("169.254.3.3"),
+	    v4("240.0.0.1"),  v4("198.19.1.1"), v4("203.0.113.9"),     v4("198.18.3.255"),
+	    v4("198.18.5.0"), v4("198.18.6.1")};
+	const ipv4_addr dests[] = {host_b4,
+	                           far4,
+	                           router_b4,
+	                           router_a4,
+	                           v4("198.18.2.255"),
+	                           v4("198.18.1.255"),
+	                           v4("224.0.0.9"),
+	                           v4("255.255.255.255"),
+	                           v4("127.0.0.1"),
+	                           v4("0.1.2.3"),
+	                           v4("169.254.1.1"),
+	                           v4("240.0.0.1"),
+	                           v4("198.18.200.1"),
+	                           v4("198.18.3.255"),
+	                           v4("198.18.4.1"),
+	                           v4("198.18.5.0"),
+	                           v4("198.18.6.1")};
+	const uint8_t ttls[] = {0, 1, 2, 64};
+	for (int i = 0; i < 40; i++) {
+		ipv4_addr src = sources[rng() % std::size(sources)];
+		ipv4_addr dst = dests[rng() % std::size(dests)];
+		frame f =
+		    v4_from_a(dst, ttls[rng() % std::size(ttls)], l4_payload(8 + rng() % 16), src);
+		if (rng() % 8 == 0) {
+			std::copy(bcast_mac.b.begin(), bcast_mac.b.end(), f.begin());
+		}
+		frame g = with_options(f);
+		if (rng() % 8 == 0) {
+			f = bad_checksum(f);
+			g = bad_checksum(g);
+		}
+		outcome plain = run(f);
+		outcome full = run(g);
+		std::string what = "frame " + std::to_string(i) + ": " + src.to_string() + " -> " +
+		                   dst.to_string() + " ttl " + std::to_string(f[l3 + 8]);
+		EXPECT_EQ(plain.drops, full.drops) << what;
+		EXPECT_EQ(plain.forwarded, full.forwarded) << what;
+		EXPECT_EQ(plain.errors, full.errors) << what;
+		expect_same_output(plain.out.a, full.out.a, what + ", port A");
+		expect_same_output(plain.out.b, full.out.b, what + ", port B");
+	}
+}
+
+TEST_F(forward_test, the_fast_path_decides_as_the_full_path) {
+	expect_fast_and_full_paths_agree(1812);
+}
+
+// As many prefixes as the fast path's own table of local addresses holds,
+// with a /31 (RFC 3021: no broadcast) and a /32.
+class four_prefixes_test : public forward_test {
+protected:
+	std::vector<const char *> extra_addresses() const override {
+		return {"198.18.3.1/24@0", "198.18.5.0/31@0", "198.18.6.1/32@0"};
+	}
+};
+
+TEST_F(four_prefixes_test, the_fast_path_decides_as_the_full_path) {
+	expect_fast_and_full_paths_agree(1122);
+}
+
+// More prefixes than that table holds: the fast path asks the interface
+// instead, with the same answers.
+class many_prefixes_test : public forward_test {
+protected:
+	std::vector<const char *> extra_addresses() const override {
+		return {"198.18.3.1/24@0", "198.18.4.1/24@0", "198.18.5.0/31@0", "198.18.6.1/32@0"};
+	}
+};
+
+TEST_F(many_prefixes_test, the_fast_path_decides_as_the_full_path) {
+	expect_fast_and_full_paths_agree(3021);
 }
 
 // ---- ICMP errors ------------------------------------------------------------
@@ -413,18 +636,24 @@ TEST_F(small_mtu_test, too_big_gets_frag_needed_or_packet_too_big) {
 TEST_F(forward_test, v4_next_hop_is_resolved_while_packets_wait) {
 	const ipv4_addr host = v4("198.18.2.10");
 	const mac_addr host_mac = mac("02:00:00:00:02:10");
-	for (int i = 0; i < 5; i++) {
+	constexpr unsigned max = net::neigh_entry<ipv4_addr>::max_pending;
+	for (unsigned i = 0; i <= max; i++) {
 		_a.inject(v4_from_a(host, 64, l4_payload(8 + i)));
 	}
-	auto out = poll();
-	ASSERT_EQ(out.b.size(), 1u);
-	EXPECT_EQ(out.b[0],
+	std::vector<frame> sent_b;
+	for (unsigned p = 0; p <= max / net::burst_size; p++) { // the worker takes a burst a poll
+		auto out = poll();
+		sent_b.insert(sent_b.end(), out.b.begin(), out.b.end());
+	}
+	ASSERT_EQ(sent_b.size(), 1u) << "one ARP request, however many packets wait";
+	EXPECT_EQ(sent_b[0],
 	          eth(bcast_mac, mac_b, et_arp, arp(1, mac_b, router_b4, mac_addr{}, host)));
-	EXPECT_EQ(dropped(drop_reason::neigh_queue_full), 1u) << "4 wait, the 5th is dropped";
+	EXPECT_EQ(dropped(drop_reason::neigh_queue_full), 1u)
+	    << max << " wait, the next is dropped";
 
-	out = from_b(eth(mac_b, host_mac, et_arp, arp(2, host_mac, host, mac_b, router_b4)));
-	ASSERT_EQ(out.b.size(), 4u);
-	for (int i = 0; i < 4; i++) {
+	auto out = from_b(eth(mac_b, host_mac, et_arp, arp(2, host_mac, host, mac_b, router_b4)));
+	ASSERT_EQ(out.b.size(), max);
+	for (unsigned i = 0; i < max; i++) {
 		ip4_opts o;
 		o.ttl = 63;
 		EXPECT_EQ(out.b[i], eth(host_mac, mac_b, et_ipv4,
