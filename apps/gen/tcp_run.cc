@@ -75,6 +75,12 @@ result<endpoints> parse_endpoints(const tcp_shared &sh) {
 	return e;
 }
 
+/// Which ends run here, and on which --port each.
+struct placement {
+	role r = role::client;
+	size_t client_port = 0, server_port = 0;
+};
+
 result<role> pick_role(const std::string &asked, size_t n_ports) {
 	if (n_ports == 0 || n_ports > 2) {
 		return make_error(-EINVAL, "--tcp takes one --port (client or server) or two "
@@ -92,6 +98,22 @@ result<role> pick_role(const std::string &asked, size_t n_ports) {
 	return make_error(-EINVAL, "--tcp-role " + asked + " with " + std::to_string(n_ports) +
 	                               " --port: 'both' needs two ports, 'client' or 'server' "
 	                               "one");
+}
+
+/// The role, and --tx-port as the client's port (the server takes the other).
+result<placement> place(const std::string &asked, size_t n_ports, int tx_port) {
+	auto r = pick_role(asked, n_ports);
+	if (!r) {
+		return r.err();
+	}
+	if (tx_port < 0 || size_t(tx_port) >= n_ports) {
+		return make_error(-EINVAL, "--tx-port " + std::to_string(tx_port) +
+		                               ": there is no such --port (" +
+		                               std::to_string(n_ports) + " given, counted from 0)");
+	}
+	placement p{*r, size_t(tx_port), 0};
+	p.server_port = *r == role::both ? 1 - p.client_port : 0;
+	return p;
 }
 
 net::socket_config socket_config_for(const options &opts, const tcp_options &t) {
@@ -275,8 +297,8 @@ struct session {
 	}
 };
 
-result<void> bring_up(session &s, const options &opts, const tcp_options &t, const tcp_shared &sh,
-                      role r, const endpoints &ep) {
+result<void> bring_up(session &s, const options &opts, const tcp_options &t, const placement &at,
+                      const endpoints &ep) {
 	auto e = env::init(opts, prog);
 	if (!e) {
 		return e.err();
@@ -289,19 +311,17 @@ result<void> bring_up(session &s, const options &opts, const tcp_options &t, con
 	}
 	s.pool = *pool;
 	net::socket_config sc = socket_config_for(opts, t);
-	size_t client_port = r == role::both ? size_t(sh.tx_port) : 0;
-	if (r != role::server) {
+	if (at.r != role::server) {
 		auto h = app::host::create(
-		    {"gen_cli", opts.ports[client_port], {ep.client_cidr}, s.pool, sc}, *s.clk);
+		    {"gen_cli", opts.ports[at.client_port], {ep.client_cidr}, s.pool, sc}, *s.clk);
 		if (!h) {
 			return h.err();
 		}
 		s.client_host = std::move(*h);
 	}
-	if (r != role::client) {
-		size_t server_port = r == role::both ? 1 - client_port : 0;
+	if (at.r != role::client) {
 		auto h = app::host::create(
-		    {"gen_srv", opts.ports[server_port], {ep.server_cidr}, s.pool, sc}, *s.clk);
+		    {"gen_srv", opts.ports[at.server_port], {ep.server_cidr}, s.pool, sc}, *s.clk);
 		if (!h) {
 			return h.err();
 		}
@@ -379,11 +399,11 @@ int run_tcp(const options &opts, const tcp_options &t, const tcp_shared &sh) {
 	to.profile.pattern = *pattern;
 	to.profile.duration = opts.duration;
 	to.profile.count = sh.count;
-	auto r = pick_role(t.role, opts.ports.size());
+	auto at = place(t.role, opts.ports.size(), sh.tx_port);
 	auto ep = parse_endpoints(sh);
-	result<void> ok = !r    ? result<void>(r.err())
+	result<void> ok = !at   ? result<void>(at.err())
 	                  : !ep ? result<void>(ep.err())
-	                        : check_tcp_profile(to.profile, *r != role::server);
+	                        : check_tcp_profile(to.profile, at->r != role::server);
 	if (ok && to.msl_ms < 0) {
 		ok = make_error(-EINVAL, "--msl must be at least 0");
 	}
@@ -391,7 +411,7 @@ int run_tcp(const options &opts, const tcp_options &t, const tcp_shared &sh) {
 		return report_startup_error(prog, ok.err());
 	}
 	session s;
-	if (auto b = bring_up(s, opts, to, sh, *r, *ep); !b) {
+	if (auto b = bring_up(s, opts, to, *at, *ep); !b) {
 		return report_startup_error(prog, b.err());
 	}
 	std::vector<app::host *> hosts;
@@ -400,12 +420,12 @@ int run_tcp(const options &opts, const tcp_options &t, const tcp_shared &sh) {
 	if (s.client_host) {
 		hosts.push_back(s.client_host.get());
 		roles.emplace_back(s.client_host.get(), "tcp-client");
-		devargs.push_back(opts.ports[*r == role::both ? size_t(sh.tx_port) : 0]);
+		devargs.push_back(opts.ports[at->client_port]);
 	}
 	if (s.server_host) {
 		hosts.push_back(s.server_host.get());
 		roles.emplace_back(s.server_host.get(), "tcp-server");
-		devargs.push_back(opts.ports[*r == role::both ? 1 - size_t(sh.tx_port) : 0]);
+		devargs.push_back(opts.ports[at->server_port]);
 	}
 	progress shown(!sh.quiet && isatty(STDERR_FILENO));
 	if (s.client) {

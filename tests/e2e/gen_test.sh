@@ -156,6 +156,8 @@ expect_error "size above the port MTU" "above the largest frame" --count 10 --si
 expect_error "IPv6 frame too small" "82-byte minimum" --count 10 --src 2001:2::1 --size 64
 expect_error "unknown port index" "--rx-port 5: there is no such --port" --count 10 --rx-port 5
 expect_error "an unknown TCP pattern" "--tcp 'fast': say short" --tcp fast --duration 1
+expect_error "TCP mode: --tx-port names a port that is not there" \
+	"--tx-port 5: there is no such --port" --tcp short --count 10 --tx-port 5
 expect_error "a UDP option in the TCP mode" "--size is for the UDP mode" --tcp short --size 128 \
 	--duration 1
 expect_error "a sweep needs a length" "needs --duration" --size 64-128
