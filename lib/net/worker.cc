@@ -93,6 +93,7 @@ worker::~worker() {
 	for (uint16_t i = 0; i < max_ifaces; i++) {
 		rte_pktmbuf_free_bulk(_tx[i].pkts, _tx[i].n);
 		_tx[i].n = 0;
+		_tx[i].bytes = 0;
 	}
 	rte_ring_free(_events);
 	rte_ring_free(_tcp_kicks);
@@ -412,10 +413,7 @@ uint16_t worker::send_buffer(const iface &ifc) {
 	if (_capture_hook) {
 		_capture_hook(_capture_ctx, ifc.port_id, _index, b.pkts, n, true);
 	}
-	uint64_t bytes = 0;
-	for (uint16_t i = 0; i < n; i++) {
-		bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
-	}
+	uint64_t bytes = b.bytes;
 	uint16_t sent = rte_eth_tx_burst(ifc.port_id, _index, b.pkts, n);
 	for (uint16_t i = sent; i < n; i++) {
 		bytes -= rte_pktmbuf_pkt_len(b.pkts[i]);
@@ -427,6 +425,7 @@ uint16_t worker::send_buffer(const iface &ifc) {
 		rte_pktmbuf_free_bulk(&b.pkts[sent], n - sent);
 	}
 	b.n = 0;
+	b.bytes = 0;
 	return n;
 }
 

@@ -95,6 +95,9 @@ public:
 
 	/// One pass over every queue this worker owns, then timers and events.
 	void poll();
+	/// The time of the last poll(): a loop around poll() needs no clock
+	/// read of its own.
+	uint64_t now_ns() const { return _now_ns; }
 
 	/// The whole receive path for one burst from `iface`; takes ownership.
 	void input(uint16_t iface, rte_mbuf **pkts, uint16_t n);
@@ -163,9 +166,13 @@ private:
 	struct tx_buffer {
 		static constexpr uint16_t capacity = 2 * burst_size;
 		uint16_t n = 0;
+		/// Of the packets held: summed as they come, while each mbuf is
+		/// still in cache, not by a walk over the burst at send time.
+		uint64_t bytes = 0;
 		rte_mbuf *pkts[capacity];
 		/// Append `m`; true when the buffer is now full and must be flushed.
 		bool add(rte_mbuf *m) {
+			bytes += rte_pktmbuf_pkt_len(m);
 			pkts[n++] = m;
 			return n == capacity;
 		}

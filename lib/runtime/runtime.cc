@@ -225,7 +225,7 @@ int runtime::run(void (*on_main_tick)(runtime &, void *), void *ctx) {
 		if (on_main_tick) {
 			on_main_tick(*this, ctx);
 		}
-		uint64_t now = _clock->now_ns();
+		uint64_t now = main_worker.now_ns();
 		if (stats_every && now >= next_stats) {
 			print_stats();
 			next_stats = now + stats_every;
