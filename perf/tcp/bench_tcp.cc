@@ -127,7 +127,8 @@ struct pair {
 		}
 		deliver(b, a); // SYN-ACK
 		deliver(a, b); // ACK
-		if (a.c.state() != tcp_state::established || b.c.state() != tcp_state::established) {
+		if (a.c.state() != tcp_state::established ||
+		    b.c.state() != tcp_state::established) {
 			fail("handshake did not complete");
 		}
 	}
