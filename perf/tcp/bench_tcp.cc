@@ -72,22 +72,26 @@ open_params params() {
 	return p;
 }
 
+/// Segment @p o as the peer receives it, carrying @p payload.
+segment arrived(const segment_out &o, std::span<const uint8_t> payload = {}) {
+	segment s;
+	s.seq = o.seq;
+	s.ack = o.ack;
+	s.flags = o.flags;
+	s.window = o.window;
+	s.opt = o.opt;
+	s.payload = payload;
+	return s;
+}
+
 /// Everything @p from has to send now goes into @p to. @return segments moved.
 size_t deliver(end &from, end &to) {
 	size_t moved = 0;
 	for (;;) {
 		size_t n = from.c.output(from.ctx, from.out);
 		for (size_t i = 0; i < n; ++i) {
-			const segment_out &o = from.out[i];
-			segment s;
-			s.seq = o.seq;
-			s.ack = o.ack;
-			s.flags = o.flags;
-			s.window = o.window;
-			s.opt = o.opt;
-			size_t len = from.c.copy_payload(o, from.frame);
-			s.payload = std::span<const uint8_t>(from.frame.data(), len);
-			to.c.input(to.ctx, s);
+			size_t len = from.c.copy_payload(from.out[i], from.frame);
+			to.c.input(to.ctx, arrived(from.out[i], {from.frame.data(), len}));
 		}
 		moved += n;
 		if (n < from.out.size()) {
@@ -117,12 +121,7 @@ struct pair {
 		if (n != 1 || a.out[0].flags != flag::SYN) {
 			fail("no SYN");
 		}
-		segment syn;
-		syn.seq = a.out[0].seq;
-		syn.flags = a.out[0].flags;
-		syn.window = a.out[0].window;
-		syn.opt = a.out[0].opt;
-		if (!b.c.open_passive(b.ctx, params(), syn).ok()) {
+		if (!b.c.open_passive(b.ctx, params(), arrived(a.out[0])).ok()) {
 			fail("open_passive failed");
 		}
 		deliver(b, a); // SYN-ACK
@@ -193,14 +192,7 @@ void receive_in_order(benchmark::State &state) {
 	if (p.a.c.output(p.a.ctx, p.a.out) != 1 || p.a.out[0].payload_len != full) {
 		fail("the sender did not send one full segment");
 	}
-	const segment_out &first = p.a.out[0];
-	segment s;
-	s.seq = first.seq;
-	s.ack = first.ack;
-	s.flags = first.flags;
-	s.window = first.window;
-	s.opt = first.opt;
-	s.payload = payload;
+	segment s = arrived(p.a.out[0], payload);
 	if (!s.opt.ts) {
 		fail("timestamps were not negotiated");
 	}
